@@ -1,0 +1,17 @@
+"""Cross-field checks of a loaded configuration that a single field validator cannot make.
+
+Each area adds its own checks here; ``slpay check`` prints every problem with its field.
+"""
+
+from __future__ import annotations
+
+from slpay.config import Settings
+
+
+def run_checks(settings: Settings) -> list[str]:
+    """Return human-readable problems, each starting with the dotted field it concerns."""
+    problems: list[str] = []
+    cs = settings.cybersource
+    if not cs.webhook_keys:
+        problems.append("cybersource.webhook_keys: at least one webhook signing key is required")
+    return problems

@@ -1,0 +1,203 @@
+"""Typed settings, read once: a YAML file, ``SLPAY_*`` environment variables, secret files.
+
+Precedence (highest first): init arguments, environment (``SLPAY_SECTION__FIELD``), secret
+files (``SLPAY_SECRETS_DIR``: one file per setting, named like the variable without the
+prefix, e.g. ``cybersource__shared_secret``; a missing directory is an error), the YAML file
+(``--config`` or ``SLPAY_CONFIG``), defaults. This is the only module that reads the
+environment.
+
+Each issue adds its own section; every section has defaults that run the embedded sandboxes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from slpay.errors import ConfigError
+
+#: Credentials the embedded Cybersource sandbox accepts by default (documented in the README).
+SANDBOX_MERCHANT_ID = "slpay_demo"
+SANDBOX_KEY_ID = "08c94330-f618-42a3-b09d-e1e43be5efda"
+SANDBOX_SHARED_SECRET = "c2xwYXktc2FuZGJveC1zaGFyZWQtc2VjcmV0LTAwMDE="  # noqa: S105 - demo only
+SANDBOX_WEBHOOK_KEY_ID = "5b1d2c8e-6f0a-4c1e-9d7e-3a2b1c0d9e8f"
+SANDBOX_WEBHOOK_KEY = "c2xwYXktc2FuZGJveC13ZWJob29rLWtleS0wMDAx"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CybersourceSettings(_Section):
+    """How slpay reaches Cybersource (or the embedded sandbox)."""
+
+    base_url: str = "http://127.0.0.1:8631"
+    #: Host that is signed and sent in the Host header (the real API host, even via a proxy).
+    host: str = "apitest.cybersource.com"
+    merchant_id: str = SANDBOX_MERCHANT_ID
+    key_id: str = SANDBOX_KEY_ID
+    shared_secret: SecretStr = SecretStr(SANDBOX_SHARED_SECRET)
+    #: Webhook signing keys by keyId (the ``key`` from /kms/egress/v2/keys-sym), base64.
+    webhook_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {SANDBOX_WEBHOOK_KEY_ID: SecretStr(SANDBOX_WEBHOOK_KEY)}
+    )
+    #: Maximum age (seconds) of a webhook's ``t`` before it is refused as a replay.
+    webhook_tolerance_s: int = Field(default=300, gt=0)
+    #: Private key (PEM or JWK JSON) for message-level-encrypted webhook payloads.
+    webhook_decryption_key: SecretStr | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+    retry_attempts: int = Field(default=4, ge=1, le=20)
+    retry_base_delay_s: float = Field(default=0.2, ge=0)
+    retry_max_delay_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        if "://" in v or "/" in v or not v:
+            raise ValueError(
+                "a bare host name such as apitest.cybersource.com (no scheme, no path)"
+            )
+        return v
+
+    @field_validator("shared_secret")
+    @classmethod
+    def _b64(cls, v: SecretStr) -> SecretStr:
+        import base64
+        import binascii
+
+        try:
+            base64.b64decode(v.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("must be the base64 shared secret from the Business Center") from exc
+        return v
+
+
+class SLSettings(_Section):
+    """Where the Dynamics SL application database is and how slpay writes to it."""
+
+    db_url: str = "sqlite:///sl.db"
+    company: str = "DEMO"
+    user: str = "SLPAY"
+
+
+class HubSettings(_Section):
+    """slpay's own store and workflow state."""
+
+    db_url: str = "sqlite:///hub.db"
+
+
+class LogSettings(_Section):
+    level: str = "INFO"
+    json_format: bool = True
+    file: Path | None = None
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]):
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+class Settings(BaseSettings):
+    """All of slpay's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SLPAY_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        case_sensitive=False,
+    )
+
+    cybersource: CybersourceSettings = CybersourceSettings()
+    sl: SLSettings = SLSettings()
+    hub: HubSettings = HubSettings()
+    log: LogSettings = LogSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_data = _CURRENT_YAML.get("data", {})
+        return (
+            init_settings,
+            env_settings,
+            NestedSecretsSettingsSource(
+                file_secret_settings,
+                secrets_prefix="",
+                secrets_nested_delimiter="__",
+                secrets_dir_missing="error",
+            ),
+            _YamlSource(settings_cls, yaml_data),
+        )
+
+
+_CURRENT_YAML: dict[str, dict[str, Any]] = {}
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read configuration file: {exc.strerror}", source=str(path)
+        ) from exc
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", source=str(path)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("the top level must be a mapping of sections", source=str(path))
+    return data
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings once. Errors name the source and the dotted field."""
+    path = config_file or os.environ.get("SLPAY_CONFIG")
+    source = str(path) if path else "environment"
+    _CURRENT_YAML["data"] = _read_yaml(Path(path)) if path else {}
+    secrets_dir = os.environ.get("SLPAY_SECRETS_DIR")
+    if secrets_dir and not Path(secrets_dir).is_dir():
+        raise ConfigError("is not a directory", field="SLPAY_SECRETS_DIR", source="environment")
+    try:
+        if secrets_dir:
+            return Settings(_secrets_dir=secrets_dir, **overrides)
+        return Settings(**overrides)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        msg = first["msg"]
+        if first["type"] == "extra_forbidden":
+            msg = "unknown setting"
+        raise ConfigError(msg, field=field, source=source) from None
+    finally:
+        _CURRENT_YAML.pop("data", None)
