@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -90,12 +90,76 @@ class CybersourceSettings(_Section):
         return v
 
 
+class SLAccounts(_Section):
+    """GL accounts/subaccounts of the money map (DESIGN.md); the sandbox company seeds these."""
+
+    bank_acct: str = "1000"
+    bank_sub: str = "000000"
+    #: Cybersource clearing: a CashAcct for card receipts not yet deposited.
+    clearing_acct: str = "1050"
+    clearing_sub: str = "000000"
+    ar_acct: str = "1200"
+    ar_sub: str = "000000"
+    #: Customer prepayments (ARSetup.PrePayAcct).
+    prepay_acct: str = "2300"
+    prepay_sub: str = "000000"
+    sales_acct: str = "4000"
+    sales_sub: str = "000000"
+    refunds_acct: str = "4100"
+    refunds_sub: str = "000000"
+    fees_acct: str = "6100"
+    fees_sub: str = "000000"
+    chargeback_loss_acct: str = "6200"
+    chargeback_loss_sub: str = "000000"
+    settlement_diff_acct: str = "6900"
+    settlement_diff_sub: str = "000000"
+    fx_acct: str = "7900"
+    fx_sub: str = "000000"
+
+
 class SLSettings(_Section):
-    """Where the Dynamics SL application database is and how slpay writes to it."""
+    """Where the Dynamics SL application database is and how slpay writes to it.
+
+    Field meanings and the fault switch are documented in docs/sl-connector.md.
+    """
 
     db_url: str = "sqlite:///sl.db"
     company: str = "DEMO"
+    #: SL user id written to Crtd_User/LUpd_User (char(10)).
     user: str = "SLPAY"
+    #: Time zone of SL's dates (SMALLDATETIME is local, naive); aware UTC is converted to it.
+    timezone: str = "UTC"
+    accounts: SLAccounts = SLAccounts()
+    #: New customers: CustId rule ("counter": prefix + zero-padded number; "email": from the
+    #: e-mail's local part), class, terms, statement cycle.
+    customer_id_rule: Literal["counter", "email"] = "counter"
+    customer_id_prefix: str = "W"
+    customer_id_width: int = Field(default=8, ge=4, le=15)
+    customer_class: str = "WEB"
+    customer_terms: str = "00"
+    customer_stmt_cycle: str = "01"
+    #: Sales orders: SOType, and the SOHeader user field holding the display label.
+    so_type_id: str = "SO"
+    so_label_field: Literal["User1", "User2", "User3", "User4"] = "User1"
+    #: ARDoc user field holding the Cybersource transaction id (22 digits).
+    ardoc_cyber_field: Literal["User1", "User2"] = "User2"
+    #: A released CM with this value in this ARDoc field is refunded to the card.
+    card_refund_field: Literal["User1", "User2"] = "User1"
+    card_refund_value: str = "CARDREFUND"
+    #: Payment RefNbr: prefix + slpay's own counter (SL payments carry a typed reference).
+    payment_ref_prefix: str = "CY"
+    cury_rate_type: str = "SPOT"
+    gl_jrnl_type: str = "GJ"
+    #: Status of the batches slpay writes: B (release later) or H (hold).
+    batch_status: Literal["B", "H"] = "B"
+    #: A document dated in a period before the module's current one: refuse, or post it in
+    #: the current period (keeping its date).
+    past_period: Literal["refuse", "current"] = "refuse"
+    #: Fault injection (tests, demo): "off", "unavailable" (every call raises TransientError),
+    #: "fail_next" (the next write raises PermanentError), "fail_matching" (writes whose key
+    #: contains ``fault_match`` raise PermanentError).
+    fault: Literal["off", "unavailable", "fail_next", "fail_matching"] = "off"
+    fault_match: str = ""
 
 
 class HubSettings(_Section):
