@@ -163,9 +163,35 @@ class SLSettings(_Section):
 
 
 class HubSettings(_Section):
-    """slpay's own store and workflow state."""
+    """slpay's own store and workflow state, and the webhook ingest's group commit.
+
+    The webhook writer commits whatever has queued in one transaction (group commit): at most
+    ``ingest_max_batch`` events, waiting up to ``ingest_max_wait_ms`` for more once one is
+    queued (0: commit as soon as the previous commit ends). Beyond ``ingest_queue_limit``
+    waiting events the webhook answers 503 so that Cybersource retries later.
+    """
 
     db_url: str = "sqlite:///hub.db"
+    ingest_max_batch: int = Field(default=1000, ge=1, le=100_000)
+    ingest_max_wait_ms: float = Field(default=0.0, ge=0, le=1000)
+    ingest_queue_limit: int = Field(default=20_000, ge=1)
+    #: Pause processing at start-up: webhooks are still stored, no worker claims them.
+    processing_paused: bool = False
+
+
+class ApiSettings(_Section):
+    """The hub's HTTP API (``slpay serve``): address, admin API keys, webhook limits."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8640, ge=1, le=65535)
+    #: Admin and order-intake API keys by name, sent in the ``X-API-Key`` header. No key
+    #: configured means the authenticated API refuses every call.
+    api_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    #: Largest webhook body accepted, in bytes; a larger one is refused with 413.
+    max_webhook_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    #: Organization ids whose webhooks are accepted (403 otherwise); empty means
+    #: ``cybersource.merchant_id`` only.
+    webhook_organization_ids: list[str] = Field(default_factory=list)
 
 
 class LogSettings(_Section):
@@ -200,6 +226,7 @@ class Settings(BaseSettings):
     cybersource: CybersourceSettings = CybersourceSettings()
     sl: SLSettings = SLSettings()
     hub: HubSettings = HubSettings()
+    api: ApiSettings = ApiSettings()
     log: LogSettings = LogSettings()
 
     @classmethod
