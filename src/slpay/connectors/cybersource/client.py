@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from slpay.config import CybersourceSettings
 from slpay.connectors.cybersource import operations as ops
 from slpay.connectors.cybersource.classify import classify_exception
-from slpay.connectors.cybersource.exchange import ClientConfig, Exchange
+from slpay.connectors.cybersource.exchange import ClientConfig, Exchange, log_retry
 from slpay.connectors.cybersource.models import (
     CaptureRequest,
     CaptureResponse,
@@ -72,15 +72,9 @@ from slpay.connectors.cybersource.shortcuts import (
 )
 from slpay.domain.money import Money
 from slpay.errors import AmbiguousOutcome, ExternalError
-from slpay.logs import get_logger
 from slpay.retry import RetryPolicy, retry_sync
 
 T = TypeVar("T")
-log = get_logger(__name__)
-
-
-def _log_retry(attempt: int, exc: BaseException, wait: float) -> None:
-    log.warning("cybersource_retry", attempt=attempt, wait_s=round(wait, 3), error=str(exc))
 
 
 class CybersourceClient:
@@ -163,7 +157,7 @@ class CybersourceClient:
 
     def _with_retry(self, call: ops.Call[T]) -> T:
         return retry_sync(
-            lambda: self._once(call), self.config.retry, sleep=self._sleep, on_retry=_log_retry
+            lambda: self._once(call), self.config.retry, sleep=self._sleep, on_retry=log_retry
         )
 
     def _resolve(self, call: ops.Call[T], error: AmbiguousOutcome) -> T:

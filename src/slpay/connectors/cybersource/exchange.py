@@ -23,9 +23,11 @@ from slpay.connectors.cybersource.auth import Credentials, http_date, sign
 from slpay.connectors.cybersource.classify import SYSTEM, classify_response, parse_body
 from slpay.connectors.cybersource.operations import Call
 from slpay.errors import AmbiguousOutcome, ExternalError, PermanentError
+from slpay.logs import get_logger
 from slpay.retry import RetryPolicy
 
 T = TypeVar("T")
+log = get_logger("slpay.connectors.cybersource")
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 _URL_CACHE = 512
@@ -163,3 +165,8 @@ class Exchange:
                 # It succeeded (2xx) but we cannot tell what it did: resolve like a timeout.
                 raise AmbiguousOutcome("unreadable success response", **context) from exc
             raise PermanentError("unreadable success response", **context) from exc
+
+
+def log_retry(attempt: int, exc: BaseException, wait: float) -> None:
+    """``on_retry`` hook of both clients: one warning line per retry."""
+    log.warning("cybersource_retry", attempt=attempt, wait_s=round(wait, 3), error=str(exc))
