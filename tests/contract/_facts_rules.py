@@ -14,10 +14,10 @@ the contract tests bite. Each choice cites FACTS.md (../shared/reference/cyberso
 - TSS GET: ``id``, ``submitTimeUTC`` (sic), ``status``, ``merchantId``, the MRN, the
   applications and the currency (§4); its ``status`` is the described transaction's own, so
   any payments-family status of §3.4 is accepted; ``rCode`` is ``-1``/``0``/``1``;
-- requests: every money-moving POST carries the MRN and a unique
-  ``clientReferenceInformation.transactionId`` (§3.2, §11: the only safe way to resolve a
-  timeout is a timeout reversal/void with the same id); amounts are non-negative decimal
-  strings (§3.2, §12 item 7);
+- requests: an authorization carries the MRN (§3.2 "required for authorization"); every
+  payments-family POST carries a ``clientReferenceInformation.transactionId`` (§11 and
+  DESIGN.md convention 5: the only safe way to resolve a timeout is a timeout reversal/void
+  with the same id); amounts are non-negative decimal strings (§3.2, §12 item 7);
 - TMS, DM actions, reporting and webhooks: the ids, states and totals §5.2, §6, §8.1, §9 name.
 """
 
@@ -131,16 +131,15 @@ def _family(template: str) -> str | None:
 
 
 def _pts_request(family: str, by_id: bool) -> Rules:
-    if family in ("payment", "capture", "refund"):
+    if family == "payment":  # the MRN is required for an authorization (§3.2)
         return Rules(required=[_MRN, _TXN, *_TOTAL], patterns=_amounts(_TOTAL))
+    if family in ("capture", "refund"):
+        return Rules(required=[_TXN, *_TOTAL], patterns=_amounts(_TOTAL))
     if family == "reversal" and by_id:
         total = "reversalInformation.amountDetails.totalAmount"
-        return Rules(
-            required=[_MRN, _TXN, total, "reversalInformation.reason"],
-            patterns=_amounts([total]),
-        )
-    # Timeout reversal/void: found by the transactionId of the request that timed out.
-    return Rules(required=[_MRN, _TXN] if not by_id else [_MRN])
+        return Rules(required=[_TXN, total], patterns=_amounts([total]))
+    # Voids and the timeout reversal/void (found by the transactionId of the lost request).
+    return Rules(required=[_TXN])
 
 
 def _pts_rules(template: str, kind: str) -> Rules | None:

@@ -120,7 +120,7 @@ def test_a_sandbox_that_echoes_the_request_cannot_pass(contract: Contract) -> No
     assert violations(validator, CAPTURE_REQUEST) != []
 
 
-def test_a_capture_request_needs_mrn_transaction_id_and_a_string_amount(
+def test_a_capture_request_needs_a_transaction_id_and_a_string_amount(
     contract: Contract,
 ) -> None:
     validator = contract.request_validator("POST", "/pts/v2/payments/123/captures")
