@@ -148,6 +148,9 @@ def build_authorize_request(
             shipping_address=IdRef(id=shipping_address_id) if shipping_address_id else None,
             card=card,
         )
+    if buyer is not None and buyer.email and not (bill_to and bill_to.email):
+        # The buyer's e-mail travels in billTo (FACTS §3.2); buyerInformation has no email.
+        bill_to = (bill_to or Address()).model_copy(update={"email": buyer.email})
     processing = ProcessingInformation(
         capture=True if capture else None,
         commerce_indicator=commerce_indicator,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pydantic import Field
+
 from slpay.connectors.cybersource.models.common import (
     AmountDetails,
     ClientReferenceInformation,
@@ -102,8 +104,13 @@ class TokenInformation(Wire):
 
 
 class BuyerInformation(Wire):
+    """``buyerInformation``. Cybersource has no ``buyerInformation.email``: an ``email`` given
+    here is never serialized; the authorize builder moves it to ``billTo.email``."""
+
     merchant_customer_id: str | None = None
-    email: str | None = None
+    date_of_birth: str | None = None
+    mobile_phone: str | None = None
+    email: str | None = Field(default=None, exclude=True)
 
 
 class DeviceInformation(Wire):
