@@ -1,0 +1,65 @@
+"""The audit timeline: append-only entries per key, across Cybersource, slpay and SL.
+
+A key is whatever ``slpay trace`` is given — an order number, a Cybersource transaction id or
+an SL reference; a step that knows several of them appends under each (or the trace command
+follows ``xref`` from one to the others). ``detail`` is redacted before it is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Row, insert, select
+
+from slpay.redact import redact_data
+from slpay.store.schema import AUDIT_SYSTEMS, audit
+
+System = Literal["cybersource", "slpay", "sl"]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    key: str
+    at: datetime
+    system: str
+    action: str
+    detail: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> AuditEntry:
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+def append_audit(
+    conn: Connection,
+    key: str,
+    system: System,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Append one entry; returns its id."""
+    if system not in AUDIT_SYSTEMS:
+        raise ValueError(f"unknown system: {system}")
+    stmt = (
+        insert(audit)
+        .values(
+            key=key,
+            at=at or datetime.now(UTC),
+            system=system,
+            action=action,
+            detail=redact_data(detail or {}),
+        )
+        .returning(audit.c.id)
+    )
+    return int(conn.execute(stmt).scalar_one())
+
+
+def timeline(conn: Connection, *keys: str) -> list[AuditEntry]:
+    """Every entry under any of ``keys``, in time order (ties in insertion order)."""
+    stmt = select(audit).where(audit.c.key.in_(keys)).order_by(audit.c.at, audit.c.id)
+    return [AuditEntry.from_row(r) for r in conn.execute(stmt)]
