@@ -157,7 +157,8 @@ class SLWriter:
         results = self._batched("write_memos", items, memos.write_memos, atomic=atomic)
         errors = [r.error for r in results if r.error is not None]
         if errors:
-            raise errors[0]
+            # The refused memo's own error, not the "skipped with it" of its companions.
+            raise min(errors, key=lambda e: isinstance(e, _Skipped))
         return [r.document for r in results if r.document is not None]
 
     def write_memo(self, memo: MemoInput) -> SLDocument:
@@ -311,5 +312,9 @@ class _Refused(Exception):
         self.results = results
 
 
+class _Skipped(ValidationError):
+    """Not written because another item of an all-or-nothing batch was refused."""
+
+
 def _skipped() -> SlpayError:
-    return ValidationError("not written: another document of the same batch was refused")
+    return _Skipped("not written: another document of the same batch was refused")
