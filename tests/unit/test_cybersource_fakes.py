@@ -204,7 +204,13 @@ class FakeCybersource:
             "reversalInformation", {}
         ).get("amountDetails")
         txn = self._new(action.rstrip("s"), statuses[action], data, amount, parent)
-        return httpx.Response(201, json=self._reply(txn))
+        body = self._reply(txn)
+        echo = {"totalAmount": txn.amount, "currency": txn.currency}
+        if action == "captures":
+            body["orderInformation"] = {"amountDetails": echo}
+        elif action == "refunds":
+            body["refundAmountDetails"] = {"refundAmount": txn.amount, "currency": txn.currency}
+        return httpx.Response(201, json=body)
 
     def _timeout_undo(self, data: dict[str, Any], kind: str | None, status: str) -> httpx.Response:
         tid = data.get("clientReferenceInformation", {}).get("transactionId")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pydantic
 import pytest
@@ -20,7 +21,7 @@ from slpay.errors import ValidationError
 USD10 = Money.of("10.00", "USD")
 
 
-def body(call: ops.Call[object]) -> dict[str, object]:
+def body(call: ops.Call[Any]) -> dict[str, Any]:
     assert call.body is not None
     return json.loads(call.body)  # type: ignore[no-any-return]
 
@@ -109,7 +110,7 @@ def test_buyer_email_is_sent_in_bill_to_not_buyer_information() -> None:
     )
     sent = body(ops.authorize(request))
     assert sent["buyerInformation"] == {"merchantCustomerId": "42"}
-    assert sent["orderInformation"]["billTo"] == {"email": "ada@example.com"}  # type: ignore[index]
+    assert sent["orderInformation"]["billTo"] == {"email": "ada@example.com"}
 
 
 def test_transaction_id_is_generated_unique_and_within_30_characters() -> None:
