@@ -128,15 +128,23 @@ def _prepare(
     rate = company.rate(conn, item.amount, item.date, item.rate)
     per_post = company.period(item.date, "AR")
     cust_id = (item.customer.cust_id or "").strip()
-    customer = known.get(cust_id) or customers.resolve(conn, company, item.customer, audit)
-    known[customer.cust_id] = customer
+    customer = known.get(cust_id) or customers.find(conn, item.customer)
     doc_type = item.doc_type or ("PA" if item.applications else "PP")
     targets: list[Target] = []
     if item.applications:
+        if customer is None:
+            raise ValidationError(
+                "the customer does not exist yet, so it has nothing to pay",
+                field="applications[0].ref_nbr",
+            )
         refuse_auto_apply(customer)
         targets = resolve_targets(
             conn, company, customer, rate.cury_id, item.applications, item.amount.amount, claimed
         )
+    if customer is None:
+        # Created last, once nothing else can refuse this payment.
+        customer = customers.resolve(conn, company, item.customer, audit)
+    known[customer.cust_id] = customer
     return _Prepared(
         item=item,
         customer=customer,

@@ -14,6 +14,7 @@ overlapping window and drops the keys it has already returned (:class:`Watermark
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from slpay.connectors.dynamics_sl.conventions import read_char, read_datetime, t
 from slpay.connectors.dynamics_sl.db import classify
 from slpay.connectors.dynamics_sl.faults import FaultSwitch
 from slpay.connectors.dynamics_sl.rows import PROG
+from slpay.connectors.dynamics_sl.sqltypes import ROWVERSION
 
 SignalKind = Literal[
     "shipped", "invoiced", "cancelled", "released", "card_refund", "customer_changed"
@@ -225,9 +227,12 @@ class SLReader:
 
     def _customers(self, conn: Connection, after: datetime) -> Iterator[SLSignal]:
         c = sl.Customer.c
-        stmt = select(c.CustId, c.LUpd_DateTime).where(
-            c.LUpd_DateTime >= after, c.LUpd_Prog != PROG
-        )
+        cols = [col for col in sl.Customer.columns if not col.info.get(ROWVERSION)]
+        stmt = select(*cols).where(c.LUpd_DateTime >= after, c.LUpd_Prog != PROG)
         for r in conn.execute(stmt):
             cust, at = read_char(r.CustId), self._at(r.LUpd_DateTime)
-            yield SLSignal("customer_changed", f"customer:{cust}:{at:%Y%m%d%H%M}", at, cust_id=cust)
+            # Two edits within one minute share LUpd_DateTime: the content tells them apart.
+            digest = hashlib.sha256(repr(tuple(r)).encode()).hexdigest()[:16]
+            yield SLSignal(
+                "customer_changed", f"customer:{cust}:{at:%Y%m%d%H%M}:{digest}", at, cust_id=cust
+            )

@@ -142,7 +142,7 @@ class SLWriter:
 
     def write_payment(self, payment: PaymentInput) -> SLDocument:
         """One card receipt (PP, or PA with U rows) in its own 08.030 batch."""
-        (result,) = self.write_payments([payment])
+        (result,) = self._batched("write_payment", [payment], payments.write_payments, atomic=True)
         if result.error is not None:
             raise result.error
         assert result.document is not None
