@@ -5,12 +5,13 @@ Layout (one role per module)::
     auth.py               HTTP Signature (FACTS §2.1) as functions and an httpx.Auth
     models/               pydantic wire models per API family; unknown fields/statuses kept
     requests.py           build_*_request(): domain values (Money, tokens) → request models
-    operations.py         each operation as a Call: method, signed path, exact body bytes
+    setup_requests.py     … the same for TMS tokens and webhook subscriptions
+    operations/           each operation as a Call: method, signed path, exact body bytes
     exchange.py           signing a Call into an httpx.Request, reading the answer (no I/O)
     classify.py           THE place an HTTP status/body/exception becomes an slpay error
     resolver.py           ambiguous money-moving outcome → search, else timeout reversal/void
-    client.py             CybersourceClient (sync)   ┐ same methods, same Calls,
-    async_client.py       AsyncCybersourceClient     ┘ same retry loop (slpay.retry)
+    client.py             CybersourceClient (sync)   ┐ same methods (setup_methods.py mixins),
+    async_client.py       AsyncCybersourceClient     ┘ same Calls, same retry loop
     webhook_signature.py  v-c-signature sign/verify on raw bytes (FACTS §8.4)
     jwe.py                message-level encryption: RSA-OAEP-256 + A256GCM (joserfc)
     webhooks.py           open_notification(): verify → parse → decrypt; dedupe key

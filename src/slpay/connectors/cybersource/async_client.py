@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
 
 from slpay.config import CybersourceSettings
 from slpay.connectors.cybersource import operations as ops
@@ -23,16 +22,7 @@ from slpay.connectors.cybersource.exchange import ClientConfig, Exchange, log_re
 from slpay.connectors.cybersource.models import (
     CaptureRequest,
     CaptureResponse,
-    ChargebackDetails,
-    CreateWebhookRequest,
-    Customer,
     DecisionActionResponse,
-    InstrumentIdentifier,
-    InstrumentIdentifierRequest,
-    NetFundings,
-    PaymentBatchSummaries,
-    PaymentInstrument,
-    PaymentInstrumentList,
     PaymentRequest,
     PaymentResponse,
     RefundRequest,
@@ -43,20 +33,17 @@ from slpay.connectors.cybersource.models import (
     TransactionDetails,
     VoidRequest,
     VoidResponse,
-    Webhook,
-    WebhookKey,
 )
 from slpay.connectors.cybersource.requests import (
     build_decision_action_request,
     build_search_request,
     build_timeout_reversal_request,
     build_timeout_void_request,
-    build_webhook_key_request,
 )
 from slpay.connectors.cybersource.resolver import Sleep, resolve
+from slpay.connectors.cybersource.setup_methods import AsyncSetupMethods
 from slpay.connectors.cybersource.shortcuts import (
     capture_request,
-    instrument_identifier_request,
     refund_request,
     reversal_request,
     void_request,
@@ -68,7 +55,7 @@ from slpay.retry import RetryPolicy, retry_async
 T = TypeVar("T")
 
 
-class AsyncCybersourceClient:
+class AsyncCybersourceClient(AsyncSetupMethods):
     """Asyncio Cybersource client; share one per event loop.
 
     ``transport`` replaces the HTTP transport: ``httpx.MockTransport`` in unit tests, any
@@ -251,77 +238,7 @@ class AsyncCybersourceClient:
         request = build_decision_action_request(accept=accept, comments=comments)
         return await self.call(ops.decision_action(transaction_id, request))
 
-    # --- TMS -------------------------------------------------------------------------------
-
-    async def create_customer(self, request: Customer) -> Customer:
-        return await self.call(ops.create_customer(request))
-
-    async def get_customer(self, customer_id: str) -> Customer:
-        return await self.call(ops.get_customer(customer_id))
-
-    async def delete_customer(self, customer_id: str) -> None:
-        await self.call(ops.delete_customer(customer_id))
-
-    async def create_customer_payment_instrument(
-        self, customer_id: str, request: PaymentInstrument
-    ) -> PaymentInstrument:
-        return await self.call(ops.create_customer_payment_instrument(customer_id, request))
-
-    async def list_customer_payment_instruments(
-        self, customer_id: str, *, offset: int = 0, limit: int = 20
-    ) -> PaymentInstrumentList:
-        call = ops.list_customer_payment_instruments(customer_id, offset=offset, limit=limit)
-        return await self.call(call)
-
-    async def get_customer_payment_instrument(
-        self, customer_id: str, instrument_id: str
-    ) -> PaymentInstrument:
-        return await self.call(ops.get_customer_payment_instrument(customer_id, instrument_id))
-
-    async def delete_customer_payment_instrument(
-        self, customer_id: str, instrument_id: str
-    ) -> None:
-        await self.call(ops.delete_customer_payment_instrument(customer_id, instrument_id))
-
-    async def create_payment_instrument(self, request: PaymentInstrument) -> PaymentInstrument:
-        return await self.call(ops.create_payment_instrument(request))
-
-    async def get_payment_instrument(self, instrument_id: str) -> PaymentInstrument:
-        return await self.call(ops.get_payment_instrument(instrument_id))
-
-    async def delete_payment_instrument(self, instrument_id: str) -> None:
-        await self.call(ops.delete_payment_instrument(instrument_id))
-
-    async def create_instrument_identifier(
-        self, request: InstrumentIdentifierRequest | SecretStr | str
-    ) -> InstrumentIdentifier:
-        """Tokenize a card number (test set-up, migrations); the number is never logged."""
-        call = ops.create_instrument_identifier(instrument_identifier_request(request))
-        return await self.call(call)
-
-    async def get_instrument_identifier(self, identifier_id: str) -> InstrumentIdentifier:
-        return await self.call(ops.get_instrument_identifier(identifier_id))
-
-    async def delete_instrument_identifier(self, identifier_id: str) -> None:
-        await self.call(ops.delete_instrument_identifier(identifier_id))
-
-    # --- reporting -------------------------------------------------------------------------
-
-    async def net_fundings(
-        self, start: datetime, end: datetime, *, organization_id: str | None = None
-    ) -> NetFundings:
-        return await self.call(ops.net_fundings(start, end, organization_id=organization_id))
-
-    async def payment_batch_summaries(
-        self, start: datetime, end: datetime, *, organization_id: str | None = None
-    ) -> PaymentBatchSummaries:
-        call = ops.payment_batch_summaries(start, end, organization_id=organization_id)
-        return await self.call(call)
-
-    async def chargeback_details(
-        self, start: datetime, end: datetime, *, organization_id: str | None = None
-    ) -> ChargebackDetails:
-        return await self.call(ops.chargeback_details(start, end, organization_id=organization_id))
+    # --- report files (streamed by this client) ----------------------------------------
 
     async def download_report(
         self, report_date: date, report_name: str, *, organization_id: str | None = None
@@ -358,31 +275,3 @@ class AsyncCybersourceClient:
             if error is not None:
                 raise error
         return response
-
-    # --- notification subscriptions ------------------------------------------------------
-
-    async def create_webhook_key(
-        self, organization_id: str, *, expiry_duration: str = "365"
-    ) -> WebhookKey:
-        """Create the shared secret that signs notifications (keep ``keyId`` and ``key``)."""
-        request = build_webhook_key_request(organization_id, expiry_duration=expiry_duration)
-        return await self.call(ops.create_webhook_key(request))
-
-    async def create_webhook(self, request: CreateWebhookRequest) -> Webhook:
-        return await self.call(ops.create_webhook(request))
-
-    async def list_webhooks(
-        self,
-        organization_id: str | None = None,
-        *,
-        product_id: str | None = None,
-        event_type: str | None = None,
-    ) -> list[Webhook]:
-        call = ops.list_webhooks(organization_id, product_id=product_id, event_type=event_type)
-        return await self.call(call)
-
-    async def get_webhook(self, webhook_id: str) -> Webhook:
-        return await self.call(ops.get_webhook(webhook_id))
-
-    async def delete_webhook(self, webhook_id: str) -> None:
-        await self.call(ops.delete_webhook(webhook_id))

@@ -23,7 +23,6 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
 
 from slpay.config import CybersourceSettings
 from slpay.connectors.cybersource import operations as ops
@@ -32,16 +31,7 @@ from slpay.connectors.cybersource.exchange import ClientConfig, Exchange, log_re
 from slpay.connectors.cybersource.models import (
     CaptureRequest,
     CaptureResponse,
-    ChargebackDetails,
-    CreateWebhookRequest,
-    Customer,
     DecisionActionResponse,
-    InstrumentIdentifier,
-    InstrumentIdentifierRequest,
-    NetFundings,
-    PaymentBatchSummaries,
-    PaymentInstrument,
-    PaymentInstrumentList,
     PaymentRequest,
     PaymentResponse,
     RefundRequest,
@@ -52,20 +42,17 @@ from slpay.connectors.cybersource.models import (
     TransactionDetails,
     VoidRequest,
     VoidResponse,
-    Webhook,
-    WebhookKey,
 )
 from slpay.connectors.cybersource.requests import (
     build_decision_action_request,
     build_search_request,
     build_timeout_reversal_request,
     build_timeout_void_request,
-    build_webhook_key_request,
 )
 from slpay.connectors.cybersource.resolver import Sleep, resolve
+from slpay.connectors.cybersource.setup_methods import SetupMethods
 from slpay.connectors.cybersource.shortcuts import (
     capture_request,
-    instrument_identifier_request,
     refund_request,
     reversal_request,
     void_request,
@@ -77,7 +64,7 @@ from slpay.retry import RetryPolicy, retry_sync
 T = TypeVar("T")
 
 
-class CybersourceClient:
+class CybersourceClient(SetupMethods):
     """Synchronous Cybersource client; thread-safe (the httpx connection pool is).
 
     ``transport`` replaces the HTTP transport: ``httpx.MockTransport`` in unit tests, any
@@ -258,75 +245,7 @@ class CybersourceClient:
         request = build_decision_action_request(accept=accept, comments=comments)
         return self.call(ops.decision_action(transaction_id, request))
 
-    # --- TMS -------------------------------------------------------------------------------
-
-    def create_customer(self, request: Customer) -> Customer:
-        return self.call(ops.create_customer(request))
-
-    def get_customer(self, customer_id: str) -> Customer:
-        return self.call(ops.get_customer(customer_id))
-
-    def delete_customer(self, customer_id: str) -> None:
-        self.call(ops.delete_customer(customer_id))
-
-    def create_customer_payment_instrument(
-        self, customer_id: str, request: PaymentInstrument
-    ) -> PaymentInstrument:
-        return self.call(ops.create_customer_payment_instrument(customer_id, request))
-
-    def list_customer_payment_instruments(
-        self, customer_id: str, *, offset: int = 0, limit: int = 20
-    ) -> PaymentInstrumentList:
-        call = ops.list_customer_payment_instruments(customer_id, offset=offset, limit=limit)
-        return self.call(call)
-
-    def get_customer_payment_instrument(
-        self, customer_id: str, instrument_id: str
-    ) -> PaymentInstrument:
-        return self.call(ops.get_customer_payment_instrument(customer_id, instrument_id))
-
-    def delete_customer_payment_instrument(self, customer_id: str, instrument_id: str) -> None:
-        self.call(ops.delete_customer_payment_instrument(customer_id, instrument_id))
-
-    def create_payment_instrument(self, request: PaymentInstrument) -> PaymentInstrument:
-        return self.call(ops.create_payment_instrument(request))
-
-    def get_payment_instrument(self, instrument_id: str) -> PaymentInstrument:
-        return self.call(ops.get_payment_instrument(instrument_id))
-
-    def delete_payment_instrument(self, instrument_id: str) -> None:
-        self.call(ops.delete_payment_instrument(instrument_id))
-
-    def create_instrument_identifier(
-        self, request: InstrumentIdentifierRequest | SecretStr | str
-    ) -> InstrumentIdentifier:
-        """Tokenize a card number (test set-up, migrations); the number is never logged."""
-        call = ops.create_instrument_identifier(instrument_identifier_request(request))
-        return self.call(call)
-
-    def get_instrument_identifier(self, identifier_id: str) -> InstrumentIdentifier:
-        return self.call(ops.get_instrument_identifier(identifier_id))
-
-    def delete_instrument_identifier(self, identifier_id: str) -> None:
-        self.call(ops.delete_instrument_identifier(identifier_id))
-
-    # --- reporting -------------------------------------------------------------------------
-
-    def net_fundings(
-        self, start: datetime, end: datetime, *, organization_id: str | None = None
-    ) -> NetFundings:
-        return self.call(ops.net_fundings(start, end, organization_id=organization_id))
-
-    def payment_batch_summaries(
-        self, start: datetime, end: datetime, *, organization_id: str | None = None
-    ) -> PaymentBatchSummaries:
-        call = ops.payment_batch_summaries(start, end, organization_id=organization_id)
-        return self.call(call)
-
-    def chargeback_details(
-        self, start: datetime, end: datetime, *, organization_id: str | None = None
-    ) -> ChargebackDetails:
-        return self.call(ops.chargeback_details(start, end, organization_id=organization_id))
+    # --- report files (streamed by this client) ----------------------------------------
 
     def download_report(
         self, report_date: date, report_name: str, *, organization_id: str | None = None
@@ -360,31 +279,3 @@ class CybersourceClient:
             if error is not None:
                 raise error
         return response
-
-    # --- notification subscriptions ------------------------------------------------------
-
-    def create_webhook_key(
-        self, organization_id: str, *, expiry_duration: str = "365"
-    ) -> WebhookKey:
-        """Create the shared secret that signs notifications (keep ``keyId`` and ``key``)."""
-        request = build_webhook_key_request(organization_id, expiry_duration=expiry_duration)
-        return self.call(ops.create_webhook_key(request))
-
-    def create_webhook(self, request: CreateWebhookRequest) -> Webhook:
-        return self.call(ops.create_webhook(request))
-
-    def list_webhooks(
-        self,
-        organization_id: str | None = None,
-        *,
-        product_id: str | None = None,
-        event_type: str | None = None,
-    ) -> list[Webhook]:
-        call = ops.list_webhooks(organization_id, product_id=product_id, event_type=event_type)
-        return self.call(call)
-
-    def get_webhook(self, webhook_id: str) -> Webhook:
-        return self.call(ops.get_webhook(webhook_id))
-
-    def delete_webhook(self, webhook_id: str) -> None:
-        self.call(ops.delete_webhook(webhook_id))
