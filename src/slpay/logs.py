@@ -31,12 +31,17 @@ def configure_logging(
     level: str = "INFO",
     *,
     json: bool = True,
-    stream: TextIO | None = None,
+    stream: TextIO | None = sys.stderr,
     file: Path | None = None,
 ) -> None:
-    """Configure structlog and the standard library root logger (idempotent)."""
+    """Configure structlog and the standard library root logger (idempotent).
+
+    Lines go to ``stream`` (None: nowhere) and, when given, are appended to ``file``.
+    """
     global _configured
-    handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stderr)]
+    handlers: list[logging.Handler] = []
+    if stream is not None:
+        handlers.append(logging.StreamHandler(stream))
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(file, encoding="utf-8"))
