@@ -47,7 +47,7 @@ class Flex:
                 "path": "/flex/v2/tokens",
                 "data": secrets.token_urlsafe(24),
                 "origin": "https://testflex.cybersource.com",
-                "jwk": {**public, "use": "enc"},
+                "jwk": public,
             },
             "ctx": [
                 {

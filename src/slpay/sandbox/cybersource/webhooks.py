@@ -149,7 +149,8 @@ class Webhooks:
         header = {"alg": "RSA-OAEP-256", "enc": "A256GCM"}
         if key.kid:
             header["kid"] = key.kid
-        return jwe.encrypt_compact(header, body, key).encode("ascii")
+        algorithms = ["RSA-OAEP-256", "A256GCM"]
+        return jwe.encrypt_compact(header, body, key, algorithms=algorithms).encode("ascii")
 
     # -- subscriptions -----------------------------------------------------------------------
 
