@@ -112,6 +112,8 @@ class Exchange:
     def request(self, call: Call[Any]) -> httpx.Request:
         """A freshly signed request for one attempt of ``call``."""
         cfg = self.config
+        # The signed request-target is the API path; a path prefix in base_url (a rewriting
+        # proxy in front of Cybersource) is where the request goes, not what Cybersource sees.
         headers = sign(
             cfg.credentials,
             method=call.method,
