@@ -60,6 +60,8 @@ class CybersourceSettings(_Section):
     retry_attempts: int = Field(default=4, ge=1, le=20)
     retry_base_delay_s: float = Field(default=0.2, ge=0)
     retry_max_delay_s: float = Field(default=10.0, gt=0)
+    #: Outbound HTTP(S) proxy URL for Cybersource calls (the environment is never consulted).
+    proxy: str | None = None
 
     @field_validator("base_url")
     @classmethod

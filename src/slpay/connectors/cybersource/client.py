@@ -107,7 +107,9 @@ class CybersourceClient(SetupMethods):
         # The transport (connection pool, keep-alive) is used directly: ``httpx.Client.send``
         # adds 100-200 µs of client CPU per call (auth flow, cookie jar, hooks) that we never
         # use, and it would read proxy settings from the environment behind config.py's back.
-        self._transport = transport or httpx.HTTPTransport(proxy=proxy)
+        self._transport = transport or httpx.HTTPTransport(
+            proxy=proxy or (settings.proxy if settings else None)
+        )
 
     # --- plumbing --------------------------------------------------------------------------
 
