@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from test_sl_sandbox_support import (  # noqa: F401 - fixtures
     AR,
     CLEARING,
+    NOW,
     PERIOD,
     PREPAY,
     REFUNDS,
@@ -33,7 +34,12 @@ from test_sl_sandbox_support import (  # noqa: F401 - fixtures
 )
 
 from slpay.connectors.dynamics_sl import schema as sl
-from slpay.connectors.dynamics_sl.models import JournalInput, JournalLine
+from slpay.connectors.dynamics_sl.models import (
+    CustomerRef,
+    JournalInput,
+    JournalLine,
+    PaymentInput,
+)
 from slpay.domain.money import Money
 from slpay.sandbox.sl import users
 from slpay.sandbox.sl.ledger import TBKey, trial_balance
@@ -237,3 +243,40 @@ def test_release_all_releases_every_pending_batch_once(company: Engine) -> None:
         TBKey(*CLEARING, "USD"): D("30.00"),
         TBKey(*SALES, "USD"): D("-30.00"),
     }
+
+
+def test_a_micro_batch_of_payments_releases_as_one_batch(company: Engine) -> None:
+    w = writer(company)
+    docs = w.write_payments(
+        [
+            PaymentInput(key=f"mb{i}:capture", customer=CustomerRef(cust_id="C00001"),
+                         amount=Money.of(amount, "USD"), date=NOW)
+            for i, amount in enumerate(("10.00", "20.50", "30.25"))
+        ]
+    )  # fmt: skip
+    batnbrs = {d.document.bat_nbr for d in docs if d.document is not None}
+    assert len(batnbrs) == 1
+
+    result = release_batch(company, "AR", batnbrs.pop())
+
+    assert (result.documents, result.gl_lines) == (3, 6)
+    assert trial_balance(company) == {
+        TBKey(*CLEARING, "USD"): D("60.75"),
+        TBKey(*PREPAY, "USD"): D("-60.75"),
+    }
+
+
+def test_unapplied_rest_of_a_payment_is_applied_later_without_gl(sqlite_company: Engine) -> None:
+    w = writer(sqlite_company)
+    first = released_invoice(sqlite_company, "A7", "20.00")
+    pa = capture(w, "P7", "30.00", applies_to=(("IN", first.ref_nbr),))
+    release_batch(sqlite_company, "AR", pa.bat_nbr)
+    second = released_invoice(sqlite_company, "A8", "10.00")
+    app = apply(w, "P7", ("PA", pa.ref_nbr), ("IN", second.ref_nbr))
+
+    result = release_batch(sqlite_company, "AR", app.bat_nbr)
+
+    # The rest of a PA sits on the customer's AR account, like the invoice: nothing to move.
+    assert (result.status, result.gl_lines, result.adjustments) == ("C", 0, 1)
+    assert ardoc(sqlite_company, "PA", pa.ref_nbr)["DocBal"] == 0
+    assert ardoc(sqlite_company, "IN", second.ref_nbr)["OpenDoc"] == 0
