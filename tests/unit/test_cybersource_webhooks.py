@@ -122,6 +122,19 @@ def test_encrypted_payload_member_is_decrypted(rsa: RSAKey, member: str) -> None
     assert note.payload == {"organizationId": "o", **secret}
 
 
+def test_a_body_holding_only_an_encrypted_envelope_is_decrypted(rsa: RSAKey) -> None:
+    """The embedded sandbox's shape: ``{"encData": JWE(whole envelope)}``, signed as sent."""
+    envelope = json.loads(VECTOR_BODY)
+    raw, headers = deliver({"encData": jwe.encrypt_payload(envelope, rsa)})
+    note = opener(rsa).open(raw, headers, now_ms=VECTOR_T)
+    assert note.encrypted
+    assert note.dedupe_key == (
+        "demo_merchant",
+        "payments.captures.accept",
+        "7642912345678901234567",
+    )
+
+
 def test_payload_that_is_itself_a_jwe_string_is_decrypted(rsa: RSAKey) -> None:
     secret = {"data": {"id": "7000000000000000000008"}}
     envelope = {
