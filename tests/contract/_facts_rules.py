@@ -6,8 +6,9 @@ the contract tests bite. Each choice cites FACTS.md (../shared/reference/cyberso
 
 - every payments-family 201 carries ``id``, ``submitTimeUtc`` (``YYYY-MM-DDThh:mm:ssZ``),
   ``status`` and ``clientReferenceInformation.code`` (§3.3 "common to all 201s"); when the
-  operation succeeded, its amount echo (named differently per operation, §3.3's table) and
-  ``reconciliationId`` (the reports' ``trans_ref_no``, §9) are required too;
+  operation succeeded, its amount echo (named differently per operation, §3.3's table) is
+  required too, and so is ``reconciliationId`` for what settles (authorizations, captures,
+  refunds: the reports' ``trans_ref_no``, §9; voids have no such field);
 - declines and reviews carry ``errorInformation.reason`` and ``.message`` (§3.6);
 - every 400 and 502 has ``status``/``reason``/``message`` at the top level (§3.6);
 - ``status``/``reason`` values come from FACTS' lists (§3.4, §3.5), not the spec's text;
@@ -70,6 +71,8 @@ STATUSES = {
 }
 SUCCESS = {"capture": CAPTURE_STATUSES, "refund": ["PENDING"], "reversal": ["REVERSED"]}
 SUCCESS["void"] = ["VOIDED"]
+#: What reaches the settlement reports carries reconciliationId (their ``trans_ref_no``, §9).
+SETTLES = {"capture": ["reconciliationId"], "refund": ["reconciliationId"]}
 
 
 def _amounts(paths: list[str]) -> dict[str, str]:
@@ -103,7 +106,7 @@ def _family_201(family: str, *, by_id: bool) -> Rules:
         required=["id", "submitTimeUtc", "status", _MRN],
         enums={"status": STATUSES[family]},
         patterns={"submitTimeUtc": UTC_SECONDS} | _amounts(echo),
-        when=[(SUCCESS[family], [*echo, "reconciliationId"])] if by_id else [],
+        when=[(SUCCESS[family], [*echo, *SETTLES.get(family, [])])] if by_id else [],
     )
 
 
@@ -271,4 +274,6 @@ def apply_rules(schema: Schema, method: str, template: str, kind: str) -> None:
     for path, pattern in rules.patterns.items():
         restrict(schema, path, "pattern", pattern)
     for statuses, paths in rules.when:
+        for path in paths:  # a rule must name fields the schema has, or it can never pass
+            restrict(schema, path, "description", f"needed when status is one of {statuses}")
         when_status(schema, statuses, paths)
