@@ -3,6 +3,7 @@ and the released state is the one FACTS §4 and §11 describe."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from decimal import Decimal
 
@@ -280,3 +281,29 @@ def test_unapplied_rest_of_a_payment_is_applied_later_without_gl(sqlite_company:
     assert (result.status, result.gl_lines, result.adjustments) == ("C", 0, 1)
     assert ardoc(sqlite_company, "PA", pa.ref_nbr)["DocBal"] == 0
     assert ardoc(sqlite_company, "IN", second.ref_nbr)["OpenDoc"] == 0
+
+
+def test_two_release_runs_at_once_release_each_batch_once(company: Engine) -> None:
+    w = writer(company)
+    invoices = [released_invoice(company, f"T{i}", "10.00") for i in range(3)]
+    for i, inv in enumerate(invoices):
+        capture(w, f"T{i}", "10.00", applies_to=(("IN", inv.ref_nbr),))
+    reports = []
+
+    def run() -> None:
+        reports.append(release_all(company))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    released = sorted(r.batnbr for report in reports for r in report.released)
+    assert len(released) == len(set(released)) == 3
+    # The run that came second found the batches released: SL's 12008, nothing posted twice.
+    assert {exc.message_number for report in reports for exc in report.refused} <= {12008}
+    assert trial_balance(company) == {
+        TBKey(*CLEARING, "USD"): D("30.00"),
+        TBKey(*SALES, "USD"): D("-30.00"),
+    }

@@ -207,6 +207,3 @@ def adjust_row(app: Application, batch: dict[str, Any], per_post: str) -> dict[s
         "PerAppl": per_post,
         "DateAppl": date_appl,
     }
-
-
-__all__ = ["ZERO", "Application", "adjust_row", "application_gl", "plan_applications"]

@@ -29,7 +29,6 @@ from slpay.sandbox.sl.screens import Document, Line, currency, enter_ar_batch
 from slpay.sandbox.sl.so import (
     SO,
     SOL,
-    ZERO,
     find_order,
     line_amount,
     order_currency,
@@ -286,6 +285,3 @@ def credit_memo(
     _, ref, cury_amt = entered.documents[0]
     return CreditMemo(read_char(customer.CustId), entered.batnbr, ref, cury_amt,
                       cury.cury_id, card_refund)  # fmt: skip
-
-
-__all__ = ["ZERO", "CreditMemo", "Invoiced", "credit_memo", "invoice"]

@@ -67,6 +67,9 @@ def release_batch(
     audit = Audit(user=user, now=sl_now(), prog=_PROGRAMS[module])
     refusal: ReleaseRefused | None = None
     with write_transaction(engine) as conn:
+        # SL releases one batch at a time: holding ARSetup's row (as the writer's numbering
+        # does) keeps two releases from updating the same document balances at once.
+        lock_rows(conn, sl.ARSetup, sl.ARSetup.c.SetupId == "AR")
         batch = _locked_batch(conn, module, batnbr)
         batnbr = read_char(batch["BatNbr"])
         try:
