@@ -14,8 +14,10 @@ from test_sl_writer_support import (  # noqa: F401 - fixtures
     count,
     one,
     pg_company_fixture,
+    pg_schema_fixture,
     released_invoice,
     rows,
+    sqlite_template_fixture,
 )
 
 from slpay.connectors.dynamics_sl import schema as sl

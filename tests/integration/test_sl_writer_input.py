@@ -13,7 +13,9 @@ from test_sl_writer_support import (  # noqa: F401 - fixtures
     count,
     counts,
     pg_company_fixture,
+    pg_schema_fixture,
     released_invoice,
+    sqlite_template_fixture,
 )
 
 from slpay.config import SLSettings

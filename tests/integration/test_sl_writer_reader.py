@@ -10,6 +10,8 @@ from test_sl_writer_support import (  # noqa: F401 - fixtures
     NOW,
     company_fixture,
     pg_company_fixture,
+    pg_schema_fixture,
+    sqlite_template_fixture,
 )
 
 from slpay.connectors.dynamics_sl import schema as sl

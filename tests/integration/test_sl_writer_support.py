@@ -10,6 +10,7 @@ use fixed dates and never depend on the clock.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -24,7 +25,8 @@ from slpay.config import SLSettings
 from slpay.connectors.dynamics_sl import schema as sl
 from slpay.connectors.dynamics_sl.db import create_sl_engine
 from slpay.connectors.dynamics_sl.rows import Audit, full_row
-from slpay.connectors.dynamics_sl.xref import slpay_xref
+from slpay.connectors.dynamics_sl.writer import SLWriter
+from slpay.connectors.dynamics_sl.xref import slpay_metadata, slpay_xref
 from slpay.sandbox.sl.company import init_company
 
 PG_ENV = "SLPAY_TEST_POSTGRES_URL"
@@ -50,8 +52,19 @@ def sqlite_company(path: Path) -> Engine:
     return engine
 
 
-@pytest.fixture(name="pg_company")
-def pg_company_fixture() -> Iterator[Engine]:
+@pytest.fixture(name="sqlite_template", scope="session")
+def sqlite_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ready company file, made once; each test works on a copy (much faster than init)."""
+    folder = tmp_path_factory.mktemp("sl_template")
+    engine = sqlite_company(folder)
+    SLWriter(engine).install()
+    engine.dispose()
+    return folder / "sl.db"
+
+
+@pytest.fixture(name="pg_schema", scope="session")
+def pg_schema_fixture() -> Iterator[Engine]:
+    """One PostgreSQL schema (unique name) with SL's and slpay's tables, for the session."""
     url = postgres_url()
     schema = f"slpay_slw_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url)
@@ -59,7 +72,8 @@ def pg_company_fixture() -> Iterator[Engine]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = create_sl_engine(url, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        init_company(engine, today=TODAY)
+        sl.metadata.create_all(engine)
+        slpay_metadata.create_all(engine)
         yield engine
     finally:
         engine.dispose()
@@ -68,11 +82,25 @@ def pg_company_fixture() -> Iterator[Engine]:
         admin.dispose()
 
 
+@pytest.fixture(name="pg_company")
+def pg_company_fixture(pg_schema: Engine) -> Engine:
+    """A fresh company in the session's schema: every table emptied, then seeded again."""
+    names = ", ".join(f'"{t.name}"' for t in [*sl.metadata.sorted_tables,
+                                              *slpay_metadata.sorted_tables])  # fmt: skip
+    with pg_schema.begin() as conn:
+        conn.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY"))
+    init_company(pg_schema, today=TODAY)
+    return pg_schema
+
+
 @pytest.fixture(name="company", params=["sqlite", "postgres"])
-def company_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def company_fixture(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Engine]:
     """A fresh sandbox company on SQLite, then on PostgreSQL."""
     if request.param == "sqlite":
-        engine = sqlite_company(tmp_path)
+        shutil.copyfile(sqlite_template, tmp_path / "sl.db")
+        engine = create_sl_engine(str(tmp_path / "sl.db"))
         yield engine
         engine.dispose()
     else:

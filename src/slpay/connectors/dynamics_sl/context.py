@@ -104,6 +104,9 @@ class Company:
     ar: dict[str, Any]
     #: When this transaction started (aware UTC).
     today: datetime
+    #: Per-transaction memo of date conversions (a micro-batch shares a few dates).
+    _dates: dict[Any, datetime] = field(default_factory=dict, repr=False)
+    _periods: dict[tuple[datetime, str], str] = field(default_factory=dict, repr=False)
 
     @property
     def cpny_id(self) -> str:
@@ -122,15 +125,22 @@ class Company:
         return FiscalCalendar.from_glsetup(self.gl)
 
     def sl_date(self, day: Day) -> datetime:
-        return to_sl_date(day, self.settings.timezone)
+        """A document date as SL stores it (local midnight)."""
+        if day not in self._dates:
+            self._dates[day] = to_sl_date(day, self.settings.timezone)
+        return self._dates[day]
 
     def period(self, day: Day, module: str, field: str = "date") -> str:
         """PerPost for a document dated ``day`` in ``module`` (AR or GL), or refused."""
-        per = self.calendar.period_of(self.sl_date(day).date())
-        current = self.ar["PerNbr"] if module == "AR" else self.gl["PerNbr"]
-        return check_period(
-            per, current, module=module, policy=self.settings.past_period, field=field
-        )
+        local = self.sl_date(day)
+        if (local, module) not in self._periods:
+            per = self.calendar.period_of(local.date())
+            current = self.ar["PerNbr"] if module == "AR" else self.gl["PerNbr"]
+            policy = self.settings.past_period
+            self._periods[local, module] = check_period(
+                per, current, module=module, policy=policy, field=field
+            )
+        return self._periods[local, module]
 
     def current_period(self, module: str) -> str:
         return read_char(self.ar["PerNbr"] if module == "AR" else self.gl["PerNbr"])

@@ -41,10 +41,7 @@ class _Prepared:
     cury: Decimal
     base: Decimal
     targets: list[Target]
-
-    @property
-    def applied(self) -> Decimal:
-        return sum((t.amount for t in self.targets), Decimal(0))
+    applied: Decimal = Decimal(0)
 
 
 @dataclass
@@ -155,6 +152,7 @@ def _prepare(
         cury=item.amount.amount,
         base=rate.base(item.amount.amount),
         targets=targets,
+        applied=sum((t.amount for t in targets), Decimal(0)),
     )
 
 

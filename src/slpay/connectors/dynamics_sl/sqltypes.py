@@ -19,6 +19,7 @@ SQL Server-only parts compile per dialect here:
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -35,7 +36,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects import mssql
+from sqlalchemy.dialects import mssql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateColumn
@@ -61,7 +62,32 @@ class SmallDateTime(TypeDecorator[datetime]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "mssql":
             return dialect.type_descriptor(mssql.SMALLDATETIME())
+        if dialect.name == "sqlite":
+            return _SQLiteDateTime()  # type: ignore[no-untyped-call]
         return dialect.type_descriptor(DateTime())
+
+
+class _SQLiteDateTime(sqlite.DATETIME):
+    """SQLAlchemy's SQLite DATETIME, same text format, with the formatting memoized.
+
+    SL rows carry a dozen dates, most of them 1900-01-01 or the same few days; formatting each
+    one anew was the largest cost of writing a micro-batch.
+    """
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        return _sqlite_datetime_text
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_datetime_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError("SQLite DateTime type only accepts Python datetime objects as input.")
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+    )
 
 
 class RowVersion(TypeDecorator[bytes]):

@@ -13,6 +13,7 @@ Errors: :class:`~slpay.errors.ValidationError` (bad input, field named, nothing 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -81,16 +82,16 @@ class SLWriter:
         """Create slpay's own tables in the SL database if missing (once per writer)."""
         if self._installed:
             return
-        try:
-            xref.ensure_slpay_tables(self.engine)
-        except IntegrityError:
-            pass  # another writer seeded the counters at the same moment
-        except SQLAlchemyError as exc:
-            # Two processes creating the tables at once: the loser sees "already exists".
+        for attempt in range(3):
             try:
                 xref.ensure_slpay_tables(self.engine)
-            except SQLAlchemyError:
-                raise classify(exc, "install") from exc
+                break
+            except SQLAlchemyError as exc:
+                # Writers starting together race to create the tables: the losers see
+                # "already exists" (or a duplicate counter row) and simply look again.
+                if attempt == 2:
+                    raise classify(exc, "install") from exc
+                time.sleep(0.05 * (attempt + 1))
         self._installed = True
 
     def _audit(self) -> Audit:
@@ -213,8 +214,9 @@ class SLWriter:
         self.faults.check_available(operation)
         results: dict[str, ItemResult] = {}
         todo: list[Any] = []
+        queued: set[str] = set()
         for item in items:
-            if item.key in results or any(t.key == item.key for t in todo):
+            if item.key in results or item.key in queued:
                 continue  # the same key twice in one call: one document, one result
             try:
                 xref.check_key(item.key)
@@ -223,6 +225,7 @@ class SLWriter:
                 results[item.key] = ItemResult(item.key, error=exc)
                 continue
             todo.append(item)
+            queued.add(item.key)
         if atomic and results:
             return [results.get(i.key) or ItemResult(i.key, error=_skipped()) for i in items]
         if todo:
