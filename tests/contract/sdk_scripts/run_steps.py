@@ -77,23 +77,37 @@ def to_model_dict(value: Any, type_name: str) -> Any:
     return out
 
 
-def resolve(arg: Any, results: dict[str, dict[str, Any]], body: str | None) -> Any:
-    if arg == "$body":
-        return body
-    if isinstance(arg, str):
-        match = _REF.match(arg)
+class MissingResult(LookupError):
+    """A step refers to a value an earlier step did not produce (it failed)."""
+
+
+def resolve(value: Any, results: dict[str, dict[str, Any]]) -> Any:
+    """Replace ``"${step.field}"`` strings, anywhere in ``value``, by earlier results."""
+    if isinstance(value, dict):
+        return {k: resolve(v, results) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, results) for v in value]
+    if isinstance(value, str):
+        match = _REF.match(value)
         if match:
-            return results[match.group(1)][match.group(2)]
-    return arg
+            found = results.get(match.group(1), {}).get(match.group(2))
+            if found is None:
+                raise MissingResult(value)
+            return found
+    return value
 
 
 def run_step(config: dict[str, Any], step: dict[str, Any], results: dict[str, Any]) -> dict:
-    api = getattr(CyberSource, step["api"])(config)
-    body = None
-    if "model" in step:
-        body = json.dumps(to_model_dict(step["body"], step["model"]))
-    args = [resolve(a, results, body) for a in step.get("args", [])]
     out: dict[str, Any] = {"name": step["name"]}
+    try:
+        body = None
+        if "model" in step:
+            body = json.dumps(to_model_dict(resolve(step["body"], results), step["model"]))
+        args = [body if a == "$body" else resolve(a, results) for a in step.get("args", [])]
+    except MissingResult as exc:
+        out["error"] = {"http_status": None, "body": f"skipped: {exc} unavailable"}
+        return out
+    api = getattr(CyberSource, step["api"])(config)
     try:
         data, http_status, _raw = getattr(api, step["call"])(*args, **step.get("kwargs", {}))
     except ApiException as exc:
