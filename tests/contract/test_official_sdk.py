@@ -54,20 +54,27 @@ def _step(name: str, api: str, call: str, args: list[Any], **kw: Any) -> dict[st
     return {"name": name, "api": api, "call": call, "args": args, **kw}
 
 
-TOKEN = {"instrumentIdentifier": {"id": "${tokenize.id}"}, "card": {"expirationMonth": "12", "expirationYear": "2031"}}  # fmt: skip
+TOKEN = {
+    "instrumentIdentifier": {"id": "${tokenize.id}"},
+    "card": {"expirationMonth": "12", "expirationYear": "2031"},
+}
+CAPTURE = {
+    "clientReferenceInformation": {"code": "SDK-1", "transactionId": "sdk-cap-1"},
+    "orderInformation": {"amountDetails": {"totalAmount": "25.00", "currency": "USD"}},
+}
+REFUND = {
+    "clientReferenceInformation": {"code": "SDK-1", "transactionId": "sdk-ref-1"},
+    "orderInformation": {"amountDetails": {"totalAmount": "4.00", "currency": "USD"}},
+}
 STEPS = [
     _step("tokenize", "InstrumentIdentifierApi", "post_instrument_identifier", ["$body"],
           model="PostInstrumentIdentifierRequest", body={"card": {"number": TEST_CARD["number"]}}),
     _step("authorize", "PaymentsApi", "create_payment", ["$body"],
           model="CreatePaymentRequest", body=_payment("SDK-1", "25.00", TOKEN)),
     _step("capture", "CaptureApi", "capture_payment", ["$body", "${authorize.id}"],
-          model="CapturePaymentRequest",
-          body={"clientReferenceInformation": {"code": "SDK-1", "transactionId": "sdk-cap-1"},
-                "orderInformation": {"amountDetails": {"totalAmount": "25.00", "currency": "USD"}}}),
+          model="CapturePaymentRequest", body=CAPTURE),
     _step("refund", "RefundApi", "refund_capture", ["$body", "${capture.id}"],
-          model="RefundCaptureRequest",
-          body={"clientReferenceInformation": {"code": "SDK-1", "transactionId": "sdk-ref-1"},
-                "orderInformation": {"amountDetails": {"totalAmount": "4.00", "currency": "USD"}}}),
+          model="RefundCaptureRequest", body=REFUND),
     _step("details", "TransactionDetailsApi", "get_transaction", ["${authorize.id}"]),
     _step("sale", "PaymentsApi", "create_payment", ["$body"], model="CreatePaymentRequest",
           body=_payment("SDK-2", "30.00", {"card": TEST_CARD},

@@ -33,7 +33,7 @@ def _body(code: str, amount: str = "5.00") -> bytes:
                     "number": "4111111111111111",
                     "expirationMonth": "12",
                     "expirationYear": "2031",
-                }  # fmt: skip
+                }
             },
             "orderInformation": {"amountDetails": {"totalAmount": amount, "currency": "USD"}},
         },

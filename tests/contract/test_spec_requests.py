@@ -183,7 +183,7 @@ CASES: dict[str, Callable[[], ops.Call[Any]]] = {
 def test_buyer_information_carries_no_email_field(contract: Contract) -> None:
     """Neither the 2020 spec nor SDK 0.0.80 has ``buyerInformation.email`` on a payment: the
     buyer's e-mail goes in ``orderInformation.billTo.email`` (FACTS §3.2). The connector's
-    ``BuyerInformation`` model offers ``email`` and sends it there."""
+    ``BuyerInformation`` model accepts ``email`` and must never serialize it there."""
     call = _authorize(customer_id=CUSTOMER, buyer=BuyerInformation(email="ada@example.com"))
     problems = check_request(contract, call.method, call.path, call.body)
     assert not problems, describe(problems)
