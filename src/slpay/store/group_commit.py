@@ -76,6 +76,11 @@ class GroupCommitWriter(Generic[T, R]):
         self._thread: threading.Thread | None = None
 
     @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called (nothing more is accepted)."""
+        return self._closed
+
+    @property
     def pending(self) -> int:
         """Items queued and not yet taken by the writer."""
         return len(self._queue)
