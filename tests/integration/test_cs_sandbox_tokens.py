@@ -93,7 +93,7 @@ async def test_customer_with_default_instrument_pays_by_customer_id(
     assert body["paymentInformation"]["paymentInstrument"]["id"] == pi.json()["id"]
     assert body["paymentInformation"]["card"]["suffix"] == "4444"
     details = (await cs.get(f"/tss/v2/transactions/{body['id']}")).json()
-    assert details["paymentInformation"]["customer"]["customerId"] == customer["id"]
+    assert details["tokenInformation"]["customer"]["id"] == customer["id"]
     assert details["paymentInformation"]["card"]["type"] == "002"
 
 

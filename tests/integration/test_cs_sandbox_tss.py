@@ -155,6 +155,6 @@ async def test_saved_search_can_be_run_again(cs: httpx.AsyncClient) -> None:
     ).json()
     second = await pay(cs, "SAVED")
     rerun = await cs.get(f"/tss/v2/searches/{created['searchId']}")
-    assert rerun.status_code == 200
+    assert rerun.status_code == 201
     assert sorted(ids(rerun)) == sorted([first, second])
     assert (await cs.get("/tss/v2/searches/not-a-search")).status_code == 404

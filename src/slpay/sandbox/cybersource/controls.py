@@ -76,7 +76,8 @@ class Controls:
         self.faults.clear()
         with self.sb.store.lock:
             self.webhooks.faults = WebhookFaults()
-        self.sb.store.reset()
+            self.sb.store.reset()
+            self.webhooks.forget_subscriptions()
         return ok({"reset": True})
 
     def force(self, req: Request) -> Response:

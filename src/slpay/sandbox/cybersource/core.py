@@ -34,7 +34,7 @@ class Sandbox:
     on_commit: list[Callable[[], None]] = field(default_factory=list)
     _pending: threading.local = field(default_factory=threading.local)
     #: Set by the webhook module: writes events and their deliveries.
-    event_sink: Callable[[Connection, list[PendingEvent]], None] | None = None
+    event_sink: Callable[[Connection, list[PendingEvent]], int] | None = None
 
     def now(self) -> datetime:
         return self.config.clock()
@@ -43,13 +43,14 @@ class Sandbox:
     def work(self) -> Iterator[Connection]:
         """A unit of work: one transaction; webhook events emitted inside are stored with it."""
         self._pending.events = []
+        queued = 0
         with self.store.begin() as conn:
             yield conn
             pending: list[PendingEvent] = self._pending.events
             if pending and self.event_sink is not None:
-                self.event_sink(conn, pending)
+                queued = self.event_sink(conn, pending)
         self._pending.events = []
-        if pending:
+        if queued:
             for hook in self.on_commit:
                 hook()
 

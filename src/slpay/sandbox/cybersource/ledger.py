@@ -65,7 +65,7 @@ def _from_row(row: Any) -> Txn:
 
 
 def insert(conn: Connection, txn: Txn) -> Txn:
-    conn.execute(transactions.insert().values(**txn.row()))
+    conn.execute(transactions.insert(), txn.row())  # parameters, not .values(): cached SQL
     return txn
 
 

@@ -209,7 +209,7 @@ def stamp(dt: datetime) -> str:
 
 
 def unstamp(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(value)  # 3.11 reads the trailing "Z" as UTC
 
 
 def to_json(doc: Any) -> str:

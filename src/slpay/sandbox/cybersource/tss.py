@@ -21,7 +21,7 @@ from .asgi import Request, Response, Router
 from .core import Sandbox
 from .store import saved_searches, stamp, transactions
 from .tss_shapes import summary, transaction_details
-from .wire import bad_field, dumps, not_found, utc_z
+from .wire import CsError, bad_field, dumps, not_found, utc_z
 
 MAX_LIMIT = 2500
 _COLUMNS = {
@@ -132,7 +132,13 @@ class Tss:
         return Response(200, dumps(transaction_details(txn, self.sb.config.merchant_id, related)))
 
     def search(self, req: Request) -> Response:
-        return self._run(req.json(), None)
+        try:
+            return self._run(req.json(), None)
+        except CsError as exc:
+            # TSS's 400 has no top-level "reason" (spec: submitTimeUtc, status, message, details).
+            if exc.status == 400:
+                exc.body.pop("reason", None)
+            raise
 
     def saved(self, req: Request) -> Response:
         with self.sb.work() as conn:
@@ -141,9 +147,10 @@ class Tss:
             ).first()
         if row is None:
             raise not_found(self.sb.now(), "The requested search was not found")
-        return self._run(json.loads(row.request), req.params["searchId"], status=200)
+        # SDK 0.0.80 declares 201 for this GET (the 2020 spec said 200, with fewer fields).
+        return self._run(json.loads(row.request), req.params["searchId"])
 
-    def _run(self, body: dict[str, Any], search_id: str | None, status: int = 201) -> Response:
+    def _run(self, body: dict[str, Any], search_id: str | None) -> Response:
         now = self.sb.now()
         query = fields.text(body, "query", now, required=True, max_len=2000) or ""
         limit, offset = body.get("limit", 20), body.get("offset", 0)
@@ -196,4 +203,4 @@ class Tss:
             },
             "_links": {"self": {"href": f"/tss/v2/searches/{search_id}", "method": "GET"}},
         }
-        return Response(status, dumps(out))
+        return Response(201, dumps(out))

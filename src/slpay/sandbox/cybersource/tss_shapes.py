@@ -139,10 +139,9 @@ def transaction_details(txn: Txn, merchant_id: str, related: list[str]) -> dict[
     if card:
         pay["card"] = card
     tokens = d.get("tokens") or {}
-    if tokens.get("customer"):
-        pay["customer"] = {"customerId": tokens["customer"]}
-        body["tokenInformation"] = {k: {"id": v} for k, v in tokens.items()}
-    elif tokens:
+    if tokens:
+        # TMS ids (32 characters) go in tokenInformation; paymentInformation.customer.customerId
+        # is the legacy 26-character subscription id.
         body["tokenInformation"] = {k: {"id": v} for k, v in tokens.items()}
     if pay:
         body["paymentInformation"] = pay

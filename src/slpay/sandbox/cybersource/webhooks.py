@@ -76,6 +76,7 @@ class Webhooks:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self.faults = WebhookFaults()
+        self._subs: list[dict[str, Any]] | None = None
         sb.event_sink = self.store_events
 
     def register(self, r: Router) -> None:
@@ -214,11 +215,19 @@ class Webhooks:
                     data=to_json(sub),
                 )
             )
+            self.forget_subscriptions()
         return Response(201, dumps(sub))
 
     def _all(self, conn: Connection) -> list[dict[str, Any]]:
-        rows = conn.execute(select(subscriptions).order_by(subscriptions.c.created)).all()
-        return [from_json(r.data) for r in rows]
+        """All subscriptions; cached, because every payment looks for its event's targets."""
+        if self._subs is None:
+            rows = conn.execute(select(subscriptions).order_by(subscriptions.c.created)).all()
+            self._subs = [from_json(r.data) for r in rows]
+        return self._subs
+
+    def forget_subscriptions(self) -> None:
+        """Drop the cache (after a change, or a reset)."""
+        self._subs = None
 
     def list_subscriptions(self, req: Request) -> Response:
         with self.sb.work() as conn:
@@ -244,6 +253,7 @@ class Webhooks:
             gone = conn.execute(
                 delete(subscriptions).where(subscriptions.c.webhook_id == req.params["wid"])
             )
+            self.forget_subscriptions()
         if not gone.rowcount:
             raise not_found(self.sb.now(), "Webhook not found")
         return Response(200, b"{}")
@@ -267,10 +277,15 @@ class Webhooks:
                 )
         return out
 
-    def store_events(self, conn: Connection, pending: list[PendingEvent]) -> None:
-        """Write events and one delivery per target (the outbox), applying delivery faults."""
+    def store_events(self, conn: Connection, pending: list[PendingEvent]) -> int:
+        """Write events and one delivery per target (the outbox), applying delivery faults;
+        returns how many deliveries were queued."""
         now = self.sb.now()
+        queued = 0
         for ev in pending:
+            targets = self._targets(conn, ev)
+            if not targets:
+                continue  # nobody listens: nothing to deliver, nothing to keep
             event_id = inserted_id(
                 conn,
                 events.insert().values(
@@ -281,8 +296,10 @@ class Webhooks:
                     data=to_json(ev.data),
                 ),
             )
-            for webhook_id, url, policy in self._targets(conn, ev):
+            for webhook_id, url, policy in targets:
                 self.add_delivery(conn, event_id, webhook_id, url, policy, "NEW")
+                queued += 1
+        return queued
 
     def add_delivery(
         self,
