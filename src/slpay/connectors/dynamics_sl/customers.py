@@ -100,6 +100,9 @@ def resolve(conn: Connection, company: Company, ref: CustomerRef, audit: Audit) 
 def create(conn: Connection, company: Company, ref: CustomerRef, audit: Audit) -> Customer:
     """Create the customer (customer creation is serialized on slpay's CustId counter row)."""
     email = to_char(ref.email, 80, "Customer.EMailAddr").strip()
+    company.catalog.currency_places(
+        conn, (ref.currency or company.base_cury).upper(), "customer.currency"
+    )
     last = lock_counter(conn, "CustId")
     again = by_email(conn, email)  # another writer may have created it while we waited
     if again is not None:

@@ -54,8 +54,9 @@ def write_order(conn: Connection, company: Company, audit: Audit, item: OrderInp
     s = company.settings
     currency = item.lines[0].unit_price
     rate = company.rate(conn, currency, item.date, item.rate)
-    customer = customers.resolve(conn, company, item.customer, audit)
+    # SOType first, then the customer counter: the same lock order as every other write.
     (ord_nbr,) = order_numbers(conn, company.cpny_id, s.so_type_id, 1)
+    customer = customers.resolve(conn, company, item.customer, audit)
     when = company.sl_date(item.date)
     status = "C" if item.cancelled else "O"
     lines = []
