@@ -29,6 +29,7 @@ from .signature import verify_request
 from .store import Store
 from .tms import Tms
 from .tss import Tss
+from .webhook_keys import WebhookKeys
 from .webhooks import Webhooks
 from .wire import CsError, dumps, invalid, server_error, unauthorized, utc_z
 
@@ -51,11 +52,12 @@ class SandboxApp:
         self.sandbox = Sandbox(config, self.store)
         self.faults = Faults()
         self.webhooks = Webhooks(self.sandbox)
+        keys = WebhookKeys(self.sandbox)
         self.worker = DeliveryWorker(
             self.store,
             org_id=config.merchant_id,
-            signing_key=self.webhooks.signing_key,
-            encrypt=self.webhooks.encrypt,
+            signing_key=keys.signing_key,
+            encrypt=keys.encrypt,
             timeout_s=config.webhook_timeout_s,
             retry_unit_s=config.webhook_retry_unit_s,
         )
@@ -70,6 +72,7 @@ class SandboxApp:
             Tms(self.sandbox, self.secrets),
             Flex(self.sandbox, self.secrets),
             self.webhooks,
+            keys,
             Reports(self.sandbox),
             Controls(self.sandbox, self.faults, self.webhooks),
         ):

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import update as sa_update
 
-from . import cards, fields, ledger, tms
+from . import cards, fields, ledger, tms_tokens
 from .asgi import Request, Response, Router
 from .core import Sandbox
 from .ledger import Txn
@@ -122,7 +122,7 @@ class Payments:
             ii_new = False
             if outcome.approved and "TOKEN_CREATE" in actions and card.card_hash:
                 types = fields.str_list(body, "processingInformation.actionTokenTypes", now)
-                created, ii_new = tms.create_from_payment(
+                created, ii_new = tms_tokens.create_from_payment(
                     conn, body, card, types or ["instrumentIdentifier"]
                 )
             if outcome.approved and card.transient_jti:

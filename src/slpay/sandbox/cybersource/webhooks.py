@@ -8,17 +8,13 @@ drop, duplicate or reorder the next deliveries (``WebhookFaults``).
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from joserfc import jwe
-from joserfc.jwk import RSAKey
 from sqlalchemy import Connection, delete, select
 from sqlalchemy import update as sa_update
 
@@ -31,11 +27,9 @@ from .store import (
     events,
     from_json,
     inserted_id,
-    meta,
     stamp,
     subscriptions,
     to_json,
-    webhook_keys,
 )
 from .wire import bad_field, dumps, not_found, utc_z
 
@@ -68,8 +62,6 @@ class WebhookFaults:
     drop: int = 0
     duplicate: int = 0
     reorder: int = 0
-    #: Delivery ids held for the current reorder group.
-    held: list[int] | None = None
 
 
 class Webhooks:
@@ -80,78 +72,11 @@ class Webhooks:
         sb.event_sink = self.store_events
 
     def register(self, r: Router) -> None:
-        r.add("POST", "/kms/egress/v2/keys-sym", self.create_key)
-        r.add("POST", "/kms/egress/v2/keys-asym", self.register_mle_key)
         r.add("GET", "/notification-subscriptions/v2/products/{org}", self.products)
         r.add("POST", "/notification-subscriptions/v2/webhooks", self.create)
         r.add("GET", "/notification-subscriptions/v2/webhooks", self.list_subscriptions)
         r.add("GET", "/notification-subscriptions/v2/webhooks/{wid}", self.get)
         r.add("DELETE", "/notification-subscriptions/v2/webhooks/{wid}", self.delete)
-
-    # -- keys --------------------------------------------------------------------------------
-
-    def create_key(self, req: Request) -> Response:
-        body = req.json()
-        now = self.sb.now()
-        info = fields.obj(body, "keyInformation", now)
-        key_id, key = str(uuid.uuid4()), base64.b64encode(secrets.token_bytes(32)).decode()
-        with self.sb.work() as conn:
-            conn.execute(webhook_keys.insert().values(key_id=key_id, key=key, created=stamp(now)))
-        org = self.sb.config.merchant_id
-        out = {
-            "submitTimeUtc": utc_z(now),
-            "status": "SUCCESS",
-            "keyInformation": {
-                "provider": str(info.get("provider", "nrtd")),
-                "tenant": str(info.get("tenant", org)),
-                "organizationId": str(info.get("organizationId", org)),
-                "keyId": key_id,
-                "key": key,
-                "keyType": str(info.get("keyType", "sharedSecret")),
-                "status": "ACTIVE",
-                "expirationDate": utc_z(now + timedelta(days=int(info.get("expiryDuration", 365)))),
-            },
-        }
-        return Response(201, dumps(out), "application/json;charset=utf-8")
-
-    def signing_key(self) -> tuple[str, str]:
-        """The newest key from /kms/egress/v2/keys-sym, else the configured default."""
-        with self.sb.store.begin() as conn:
-            row = conn.execute(
-                select(webhook_keys).order_by(webhook_keys.c.created.desc()).limit(1)
-            ).first()
-        if row is None:
-            return self.sb.config.webhook_key_id, self.sb.config.webhook_key
-        return str(row.key_id), str(row.key)
-
-    def register_mle_key(self, req: Request) -> Response:
-        body = req.json()
-        now = self.sb.now()
-        pub = fields.text(body, "keyInformation.pub", now, required=True, max_len=20000) or ""
-        try:
-            _import_public_key(pub)
-        except ValueError:
-            raise bad_field(
-                now, "keyInformation.pub", "Not a public RSA key (PEM or JWK)"
-            ) from None
-        with self.sb.work() as conn:
-            conn.execute(delete(meta).where(meta.c.name == "mle_public_key"))
-            conn.execute(meta.insert().values(name="mle_public_key", value=pub))
-        return Response(201, dumps({"submitTimeUtc": utc_z(now), "status": "SUCCESS"}))
-
-    def encrypt(self, body: bytes) -> bytes | None:
-        """Seal a notification for the registered (or configured) public key, if there is one."""
-        with self.sb.store.begin() as conn:
-            pub = conn.execute(select(meta.c.value).where(meta.c.name == "mle_public_key")).scalar()
-        pub = pub or self.sb.config.webhook_encryption_key
-        if not pub:
-            return None
-        key = _import_public_key(pub)
-        header = {"alg": "RSA-OAEP-256", "enc": "A256GCM"}
-        if key.kid:
-            header["kid"] = key.kid
-        algorithms = ["RSA-OAEP-256", "A256GCM"]
-        return jwe.encrypt_compact(header, body, key, algorithms=algorithms).encode("ascii")
 
     # -- subscriptions -----------------------------------------------------------------------
 
@@ -317,8 +242,7 @@ class Webhooks:
         if apply_faults:
             copies, status = self._fault_for_next()
         for _ in range(copies):
-            new_id = inserted_id(
-                conn,
+            conn.execute(
                 deliveries.insert().values(
                     event_id=event_id,
                     webhook_id=webhook_id,
@@ -333,8 +257,6 @@ class Webhooks:
                     created=stamp(self.sb.now()),
                 ),
             )
-            if status == "held":
-                self.faults.held = [*(self.faults.held or []), int(new_id)]
         if status == "held" and self.faults.reorder == 0:
             self.release_held(conn)
 
@@ -353,25 +275,21 @@ class Webhooks:
         return 1, "pending"
 
     def release_held(self, conn: Connection) -> int:
-        """Send held deliveries, newest first (the reorder fault)."""
-        held = list(reversed(self.faults.held or []))
-        self.faults.held = None
+        """Send every held delivery, newest first (the reorder fault)."""
+        held = (
+            conn.execute(
+                select(deliveries.c.id)
+                .where(deliveries.c.status == "held")
+                .order_by(deliveries.c.id.desc())
+            )
+            .scalars()
+            .all()
+        )
         base = time.time()
         for i, delivery_id in enumerate(held):
             conn.execute(
                 sa_update(deliveries)
-                .where(deliveries.c.id == delivery_id, deliveries.c.status == "held")
+                .where(deliveries.c.id == delivery_id)
                 .values(status="pending", next_at=base + i * 1e-3)
             )
         return len(held)
-
-
-def _import_public_key(text: str) -> RSAKey:
-    value: Any = text.strip()
-    if value.startswith("{"):
-        value = json.loads(value)
-    try:
-        key = RSAKey.import_key(value)
-    except Exception as exc:  # joserfc raises several types for unreadable keys
-        raise ValueError("not an RSA key") from exc
-    return key
