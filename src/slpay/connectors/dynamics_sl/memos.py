@@ -78,7 +78,14 @@ def _prepare(conn: Connection, company: Company, audit: Audit, item: MemoInput) 
         raise ValidationError("must be CM or DM", field="doc_type")
     if item.amount.amount <= 0:
         raise ValidationError("must be greater than zero", field="amount")
-    check_text(sl.ARDoc, {"OrdNbr": item.order_nbr, "CustOrdNbr": item.cust_ord_nbr})
+    check_text(
+        sl.ARDoc,
+        {
+            "OrdNbr": item.order_nbr,
+            "CustOrdNbr": item.cust_ord_nbr,
+            company.settings.ardoc_cyber_field: item.cyber_id,
+        },
+    )
     company.catalog.check_account(conn, item.line_acct, item.line_sub, "line_acct")
     rate = company.rate(conn, item.amount, item.date, item.rate)
     per_post = company.period(item.date, "AR")

@@ -122,6 +122,7 @@ def _prepare(
     claimed: dict[tuple[str, str, str], Decimal],
 ) -> _Prepared:
     check_payment(item)
+    check_text(sl.ARDoc, {company.settings.ardoc_cyber_field: item.cyber_id})
     rate = company.rate(conn, item.amount, item.date, item.rate)
     per_post = company.period(item.date, "AR")
     cust_id = (item.customer.cust_id or "").strip()

@@ -153,9 +153,9 @@ class SLWriter:
         """Many payments in one transaction; per-item results (document or error), in order."""
         return self._batched("write_payments", items, payments.write_payments)
 
-    def write_memos(self, items: Sequence[MemoInput], *, atomic: bool = True) -> list[SLDocument]:
-        """08.010 memos in one batch per currency; ``atomic``: all written or none."""
-        results = self._batched("write_memos", items, memos.write_memos, atomic=atomic)
+    def write_memos(self, items: Sequence[MemoInput]) -> list[SLDocument]:
+        """08.010 memos, one batch per currency and period; all written or none."""
+        results = self._batched("write_memos", items, memos.write_memos, atomic=True)
         errors = [r.error for r in results if r.error is not None]
         if errors:
             # The refused memo's own error, not the "skipped with it" of its companions.
