@@ -105,10 +105,11 @@ def test_bad_journal_and_memo_are_refused_naming_the_field(company: Engine) -> N
 def test_batched_payments_keep_good_items_and_report_bad_ones(company: Engine) -> None:
     results = SLWriter(company).write_payments([
         pay(key="a"), pay(key="b", amount=Money.of("0", "USD")), pay(key="a"),
-        pay(key="c", amount=Money.of("7.00", "EUR")), pay(key="d"),
+        pay(key="c", amount=Money.of("7.00", "EUR")), pay(key="d"), pay(key="e", cyber_id="9" * 31),
     ])  # fmt: skip
 
-    assert [r.ok for r in results] == [True, False, True, True, True]
+    assert [r.ok for r in results] == [True, False, True, True, True, False]
+    assert [r.error.field for r in results if r.error] == ["amount", "ARDoc.User2"]
     assert results[0].document == results[2].document  # same key, one document
     assert count(company, sl.ARDoc) == 3
     assert count(company, sl.Batch) == 2  # one SL batch per currency
