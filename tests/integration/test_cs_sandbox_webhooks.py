@@ -300,3 +300,19 @@ async def test_subscription_to_an_unknown_event_type_is_refused(cs: httpx.AsyncC
     }
     resp = await cs.post("/notification-subscriptions/v2/webhooks", json=body)
     assert resp.status_code == 400
+
+
+async def test_reset_forgets_everything_but_the_keys(
+    app: SandboxApp, cs: httpx.AsyncClient, receiver: WebhookReceiver
+) -> None:
+    key = await new_key(cs, app.config.merchant_id)
+    await subscribe(cs, receiver.url, ["payments.payments.accept"])
+    before = await authorize(cs, "WH-11")
+    receiver.wait_for(1)
+    assert (await cs.post("/sandbox/reset")).json() == {"reset": True}
+    assert (await cs.get(f"/tss/v2/transactions/{before['id']}")).status_code == 404
+    assert (await cs.get("/notification-subscriptions/v2/webhooks")).json() == []
+    await subscribe(cs, receiver.url, ["payments.payments.accept"])
+    await authorize(cs, "WH-12")
+    note = receiver.wait_for(2)[-1]
+    assert verify_webhook(note.body, note.headers["v-c-signature"], {key["keyId"]: key["key"]})

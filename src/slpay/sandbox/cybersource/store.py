@@ -244,10 +244,11 @@ class Store:
             yield conn
 
     def reset(self) -> None:
-        """Forget every transaction, token, subscription, delivery and tamper (not the keys)."""
+        """Forget every transaction, token, subscription, delivery and tamper; keys stay
+        (webhook signing keys, the encryption key, the card-hash salt, the Microform key)."""
         with self.begin() as conn:
             for table in reversed(metadata.sorted_tables):
-                if table is not meta:
+                if table not in (meta, webhook_keys):
                     conn.execute(table.delete())
 
     def close(self) -> None:
