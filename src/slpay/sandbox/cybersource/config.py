@@ -67,13 +67,14 @@ class SandboxConfig:
     clock: Callable[[], datetime] = utc_now
 
     def __post_init__(self) -> None:
-        try:
-            base64.b64decode(self.shared_secret, validate=True)
-            base64.b64decode(self.webhook_key, validate=True)
-        except (binascii.Error, ValueError):
-            raise ConfigError("must be base64", field="sandbox.shared_secret/webhook_key") from None
-        if not self.merchant_id or not self.key_id:
-            raise ConfigError("must not be empty", field="sandbox.merchant_id/key_id")
+        for name in ("shared_secret", "webhook_key"):
+            try:
+                base64.b64decode(getattr(self, name), validate=True)
+            except (binascii.Error, ValueError):
+                raise ConfigError("must be base64", field=name) from None
+        for name in ("merchant_id", "key_id", "webhook_key_id"):
+            if not getattr(self, name):
+                raise ConfigError("must not be empty", field=name)
 
     @property
     def secret_bytes(self) -> bytes:

@@ -120,23 +120,29 @@ class Payments:
             txn = self._record(conn, body, now, code, total, cur, card, outcome, capture)
             created: dict[str, str] = {}
             ii_new = False
-            if outcome.approved and "TOKEN_CREATE" in actions and card.card_hash:
-                types = fields.str_list(body, "processingInformation.actionTokenTypes", now)
-                created, ii_new = tms_tokens.create_from_payment(
-                    conn, body, card, types or ["instrumentIdentifier"]
-                )
-            if outcome.approved and card.transient_jti:
-                conn.execute(
-                    sa_update(transient_tokens)
-                    .where(transient_tokens.c.jti == card.transient_jti)
-                    .values(used=1)
-                )
+            if outcome.approved:
+                created, ii_new = self._approved(conn, body, card, actions)
             emit_txn(self.sb, PAYMENT_EVENTS[txn.status], txn)
             if txn.kind == "sale":
                 emit_txn(self.sb, "payments.captures.accept", txn)
         if total == AMOUNT_502_AFTER:
             raise server_error(now)
         return json_response(201, payment_201(txn, created_tokens=created, ii_new=ii_new))
+
+    def _approved(
+        self, conn: Any, body: dict[str, Any], card: cards.CardRef, actions: list[str]
+    ) -> tuple[dict[str, str], bool]:
+        """After an approval: use up the transient token, create tokens if asked (TOKEN_CREATE)."""
+        if card.transient_jti:
+            conn.execute(
+                sa_update(transient_tokens)
+                .where(transient_tokens.c.jti == card.transient_jti)
+                .values(used=1)
+            )
+        if "TOKEN_CREATE" not in actions or not card.card_hash:
+            return {}, False
+        types = fields.str_list(body, "processingInformation.actionTokenTypes", self.sb.now())
+        return tms_tokens.create_from_payment(conn, body, card, types or ["instrumentIdentifier"])
 
     def _record(
         self,

@@ -21,6 +21,7 @@ from .settlement import q, sub_type
 from .store import chargebacks
 from .wire import CARD_TYPES, CsError, dumps, iso_ms, reporting_not_found, utc_z
 
+TOTALS = ("totalPurchases", "totalRefunds", "totalFees", "totalChargebacks", "netTotal")
 COLUMNS = (
     "batch_id,merchant_id,batch_date,request_id,merchant_ref_number,trans_ref_no,"
     "payment_method,currency,amount,transaction_type"
@@ -37,6 +38,20 @@ def _bad_query(now: datetime, name: str) -> CsError:
             "details": [{"field": name, "reason": "INVALID_DATA"}],
         },
     )
+
+
+def _summary(kind: str, sub: str, count: int, amount: Decimal, currency: str) -> dict[str, Any]:
+    """One ``netFundingSummaries[]`` entry (everything conveyed is settled and funded here)."""
+    return {
+        "type": kind,
+        "paymentSubType": sub,
+        "conveyedCount": count,
+        "conveyedAmount": str(amount),
+        "settledCount": count,
+        "fundedCount": count,
+        "fundedAmount": str(amount),
+        "currencyCode": currency,
+    }
 
 
 def _csv(value: str) -> str:
@@ -119,51 +134,27 @@ class Reports:
             totals = settlement.funding(conn, self.sb.config, *self._days(start, end))
         if totals is None:
             raise reporting_not_found(now, "No net funding data for the given dates")
-        summaries: list[dict[str, Any]] = []
         out: dict[str, Any] = {"startTime": iso_ms(start), "endTime": iso_ms(end)}
-        for key in ("totalPurchases", "totalRefunds", "totalFees", "totalChargebacks", "netTotal"):
+        summaries: list[dict[str, Any]] = []
+        for key in TOTALS:
             out[key] = []
         for cur in sorted(totals):
             tot = totals[cur]
-            for (kind, sub), (count, amount) in sorted(tot.by_sub_type.items()):
-                value = str(q(amount, cur))
-                summaries.append(
-                    {
-                        "type": kind,
-                        "paymentSubType": sub,
-                        "conveyedCount": int(count),
-                        "conveyedAmount": value,
-                        "settledCount": int(count),
-                        "fundedCount": int(count),
-                        "fundedAmount": value,
-                        "currencyCode": cur,
-                    }
-                )
-            for kind, amount, n in (
-                ("FEES", tot.fees, tot.purchase_count),
-                ("CHARGEBACKS", tot.chargebacks, tot.chargeback_count),
-            ):
-                if n:
-                    value = str(q(amount, cur))
-                    summaries.append(
-                        {
-                            "type": kind,
-                            "paymentSubType": "",
-                            "conveyedCount": n,
-                            "conveyedAmount": value,
-                            "settledCount": n,
-                            "fundedCount": n,
-                            "fundedAmount": value,
-                            "currencyCode": cur,
-                        }
-                    )
-            for key, amount in (
-                ("totalPurchases", tot.purchases),
-                ("totalRefunds", tot.refunds),
-                ("totalFees", tot.fees),
-                ("totalChargebacks", tot.chargebacks),
-                ("netTotal", tot.net()),
-            ):
+            rows = [
+                (kind, sub, int(n), amount)
+                for (kind, sub), (n, amount) in sorted(tot.by_sub_type.items())
+            ]
+            rows += [("FEES", "", tot.purchase_count, tot.fees)] if tot.purchase_count else []
+            rows += (
+                [("CHARGEBACKS", "", tot.chargeback_count, tot.chargebacks)]
+                if tot.chargeback_count
+                else []
+            )
+            summaries += [
+                _summary(kind, sub, n, q(amount, cur), cur) for kind, sub, n, amount in rows
+            ]
+            values = (tot.purchases, tot.refunds, tot.fees, tot.chargebacks, tot.net())
+            for key, amount in zip(TOTALS, values, strict=True):
                 out[key].append({"currency": cur, "value": str(q(amount, cur))})
         out["netFundingSummaries"] = summaries
         return Response(200, dumps(out), "application/hal+json;charset=utf-8")
@@ -215,58 +206,60 @@ class Reports:
     def chargeback_details(self, req: Request) -> Response:
         start, end = self._window(req)
         lo, hi = (d.isoformat() for d in self._days(start, end))
-        merchant = self.sb.config.merchant_id
         details: list[dict[str, Any]] = []
         with self.sb.work() as conn:
             for cb in conn.execute(select(chargebacks).order_by(chargebacks.c.created)):
                 txn = ledger.get(conn, cb.transaction_id)
-                if txn is None:
-                    continue
-                steps = [(cb.day, "Chargeback", "Chargeback received", "-")]
-                if cb.outcome and cb.outcome_day:
-                    won = cb.outcome == "won"
-                    steps.append(
-                        (
-                            cb.outcome_day,
-                            "Representment Won" if won else "Final Chargeback",
-                            "Chargeback reversed in the merchant's favour"
-                            if won
-                            else "Chargeback lost",
-                            "+" if won else "-",
-                        )
-                    )
-                for day, action, description, sign in steps:
-                    if not lo <= day < hi:
-                        continue
-                    details.append(
-                        {
-                            "processorMerchantId": merchant,
-                            "merchantName": self.sb.config.merchant_name,
-                            "transactionReferenceNumber": txn.reconciliation_id or "",
-                            "merchantReferenceNumber": txn.code or "",
-                            "natureOfDispute": "Fraud",
-                            "alertType": "Chargeback",
-                            "amount": str(q(Decimal(cb.amount), cb.currency)),
-                            "sign": sign,
-                            "action": action,
-                            "cardType": CARD_TYPES.get(txn.card_type or "", ("VI", "Visa"))[1],
-                            "originalSettlementTime": f"{txn.batch_date}T00:00:00Z",
-                            "trackingNumber": cb.id,
-                            "currencyCode": cb.currency,
-                            "requestId": txn.id,
-                            "responseDueTime": f"{day}T00:00:00Z",
-                            "time": f"{day}T00:00:00Z",
-                            "actionDescription": description,
-                            "reasonCode": cb.reason_code,
-                            "applications": "ics_bill",
-                            "eventRequestedTime": f"{day}T00:00:00Z",
-                            "preDisputeFlag": "N",
-                        }
-                    )
+                if txn is not None:
+                    details += [
+                        self._chargeback_row(cb, txn, *step)
+                        for step in _chargeback_steps(cb)
+                        if lo <= step[0] < hi
+                    ]
         out = {
-            "organizationId": merchant,
+            "organizationId": self.sb.config.merchant_id,
             "startTime": iso_ms(start),
             "endTime": iso_ms(end),
             "chargebackDetails": details,
         }
         return Response(200, dumps(out), "application/hal+json;charset=utf-8")
+
+    def _chargeback_row(
+        self, cb: Any, txn: Any, day: str, action: str, description: str, sign: str
+    ) -> dict[str, Any]:
+        return {
+            "processorMerchantId": self.sb.config.merchant_id,
+            "merchantName": self.sb.config.merchant_name,
+            "transactionReferenceNumber": txn.reconciliation_id or "",
+            "merchantReferenceNumber": txn.code or "",
+            "natureOfDispute": "Fraud",
+            "alertType": "Chargeback",
+            "amount": str(q(Decimal(cb.amount), cb.currency)),
+            "sign": sign,
+            "action": action,
+            "cardType": CARD_TYPES.get(txn.card_type or "", ("VI", "Visa"))[1],
+            "originalSettlementTime": f"{txn.batch_date}T00:00:00Z",
+            "trackingNumber": cb.id,
+            "currencyCode": cb.currency,
+            "requestId": txn.id,
+            "responseDueTime": f"{day}T00:00:00Z",
+            "time": f"{day}T00:00:00Z",
+            "actionDescription": description,
+            "reasonCode": cb.reason_code,
+            "applications": "ics_bill",
+            "eventRequestedTime": f"{day}T00:00:00Z",
+            "preDisputeFlag": "N",
+        }
+
+
+def _chargeback_steps(cb: Any) -> list[tuple[str, str, str, str]]:
+    """(day, action, description, sign) of a chargeback and of its outcome, if decided."""
+    steps = [(str(cb.day), "Chargeback", "Chargeback received", "-")]
+    if cb.outcome and cb.outcome_day:
+        if cb.outcome == "won":
+            steps.append(
+                (str(cb.outcome_day), "Representment Won", "Reversed in the merchant's favour", "+")
+            )
+        else:
+            steps.append((str(cb.outcome_day), "Final Chargeback", "Chargeback lost", "-"))
+    return steps
