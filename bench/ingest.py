@@ -357,7 +357,7 @@ def main() -> None:
         serve_for_bench(args.serve, args.db, args.port)
         return
     if args.db != "sqlite" and not args.db.startswith("postgresql"):
-        raise SystemExit("--db: 'sqlite' or a postgresql URL (its inbox must start empty)")
+        raise SystemExit("--db: 'sqlite' (a fresh file) or a postgresql URL")
     with tempfile.TemporaryDirectory(prefix="slpay-bench-") as tmp:
         work = Path(tmp)
         hub = measure_hub(

@@ -152,3 +152,13 @@ def test_observer_sees_group_sizes_and_failures() -> None:
         writer.submit("bad").result(5)
     writer.close()
     assert seen == [(1, False), (1, True)]
+
+
+def test_a_failing_observer_does_not_stop_the_writer() -> None:
+    def broken(_n: int, _secs: float, _failed: bool) -> None:
+        raise ValueError("metrics backend gone")
+
+    writer = GroupCommitWriter(FakeStore().commit, on_batch=broken)
+    assert writer.submit("a").result(5) == "stored:a"
+    assert writer.submit("b").result(5) == "stored:b"
+    writer.close()

@@ -27,10 +27,13 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 
+from slpay.logs import get_logger
 from slpay.store.inbox import NewEvent, insert_events
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+_log = get_logger(__name__)
 
 #: Called after each group with (group size, commit seconds, failed).
 BatchObserver = Callable[[int, float, bool], None]
@@ -173,8 +176,12 @@ class GroupCommitWriter(Generic[T, R]):
         return result, None
 
     def _observe(self, size: int, started: float, *, failed: bool) -> None:
-        if self._on_batch is not None:
+        if self._on_batch is None:
+            return
+        try:
             self._on_batch(size, time.perf_counter() - started, failed)
+        except Exception as exc:  # a broken observer must not kill the writer thread
+            _log.error("group_commit_observer_failed", error=type(exc).__name__)
 
 
 def _resolve(group: list[_Waiter[Any]], outcomes: list[tuple[Any, BaseException | None]]) -> None:
