@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from slpay.connectors.cybersource.auth import Credentials, http_date, sign
+from slpay.connectors.cybersource.auth import (
+    Credentials,
+    body_digest,
+    hmac_b64,
+    http_date,
+    sign,
+    signing_string,
+)
 from slpay.sandbox.cybersource import SandboxApp, SandboxConfig, create_app
 from slpay.sandbox.cybersource.asgi import Request, Response
 from slpay.sandbox.cybersource.testing import API_HOST, card_payment, signed_async_client
@@ -212,3 +219,26 @@ async def test_an_unexpected_failure_answers_502_without_a_stack_trace(app: Sand
     assert resp.json()["status"] == "SERVER_ERROR"
     assert "Traceback" not in resp.text
     assert "internal detail" not in resp.text
+
+
+async def test_older_docs_spelling_of_request_target_is_accepted(raw: httpx.AsyncClient) -> None:
+    date = http_date()
+    text = signing_string(
+        method="POST",
+        target="/pts/v2/payments",
+        host=API_HOST,
+        date=date,
+        merchant_id=GOOD.merchant_id,
+        digest=body_digest(BODY),
+    ).replace("request-target: ", "(request-target): ")
+    headers = {
+        "v-c-merchant-id": GOOD.merchant_id,
+        "Date": date,
+        "Digest": body_digest(BODY),
+        "Content-Type": "application/json",
+        "Signature": f'keyid="{GOOD.key_id}", algorithm="HmacSHA256", '
+        'headers="host date (request-target) digest v-c-merchant-id", '
+        f'signature="{hmac_b64(GOOD.secret, text)}"',
+    }
+    resp = await raw.post("/pts/v2/payments", content=BODY, headers=headers)
+    assert resp.status_code == 201

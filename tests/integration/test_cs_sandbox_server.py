@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ import pytest
 
 from slpay.config import SANDBOX_KEY_ID, SANDBOX_MERCHANT_ID, SANDBOX_SHARED_SECRET
 from slpay.sandbox.cybersource import SandboxConfig, SandboxHandle, run_in_thread
-from slpay.sandbox.cybersource.testing import card_payment, signed_client
+from slpay.sandbox.cybersource.testing import WebhookReceiver, card_payment, signed_client
 
 
 @pytest.fixture
@@ -179,3 +181,30 @@ def test_command_serves_with_documented_defaults_and_prints_credentials(tmp_path
     for value in (SANDBOX_MERCHANT_ID, SANDBOX_KEY_ID, SANDBOX_SHARED_SECRET):
         assert value in out
     assert (tmp_path / "cs.db").exists()
+
+
+def test_undelivered_webhooks_survive_a_restart(tmp_path: Path) -> None:
+    receiver = WebhookReceiver(statuses=deque([500])).start()
+    # Retries an hour apart: the retry is still pending when the sandbox stops.
+    config = SandboxConfig(
+        db_url=f"sqlite:///{tmp_path / 'cs.db'}", webhook_url=receiver.url, webhook_retry_unit_s=60
+    )
+    try:
+        with run_in_thread(config) as first, signed_client(first.base_url, config) as cs:
+            auth = cs.post("/pts/v2/payments", json=card_payment("WH-KEEP", "3.00")).json()
+            receiver.wait_for(1)
+        with run_in_thread(config) as second:
+            listed = httpx.get(f"{second.base_url}/sandbox/webhooks/deliveries").json()
+            [pending] = listed["deliveries"]
+            assert (pending["status"], pending["attempts"], pending["lastStatus"]) == (
+                "pending",
+                1,
+                500,
+            )
+            assert pending["resourceId"] == auth["id"]
+            control(second, "/sandbox/webhooks/redeliver", {"status": "pending"})
+            replay = receiver.wait_for(2)[-1]
+            assert replay.status == 200
+            assert json.loads(replay.body)["payload"]["data"]["id"] == auth["id"]
+    finally:
+        receiver.stop()
