@@ -63,11 +63,14 @@ def test_very_long_resource_id_still_gives_a_bounded_unique_key() -> None:
 
 
 def test_redaction_prescan_flags_what_the_redactor_would_change() -> None:
-    assert not needs_redaction(f'{{"id":"{TXN}","t":"1764072000000"}}')
-    assert needs_redaction(f'{{"number":"{PAN}"}}')
-    assert needs_redaction('{"n":"4111 1111 1111 1111"}')
-    assert needs_redaction('{"card_security-Code":"1"}')
-    assert needs_redaction('{"n":"\\u0034111111111111111"}')
+    assert not needs_redaction(f'{{"id":"{TXN}","t":"1764072000000"}}'.encode())
+    assert not needs_redaction(b'{"webhookId":"0f4a1c2e-1111-2222-3333-444455556666"}')
+    assert needs_redaction(f'{{"number":"{PAN}"}}'.encode())
+    assert needs_redaction(f'{{"number": {PAN}}}'.encode())
+    assert needs_redaction(b'{"n":"order 12 4111 1111 1111 1111"}')
+    assert needs_redaction(b'{"n":"4111-1111-1111-1111"}')
+    assert needs_redaction(b'{"card_security-Code":"1"}')
+    assert needs_redaction(b'{"n":"\\u0034111111111111111"}')
 
 
 def _now():

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
@@ -95,42 +94,47 @@ def dedupe_key(note: Notification) -> tuple[str, str, str, str]:
     return key, org, event_type, resource[:128]
 
 
-# A maximal run of 13+ digits, optionally grouped by single spaces or dashes: exactly the
-# runs slpay.redact could mask (its own run pattern, restricted to card lengths and more).
-_LONG_RUN = re.compile(r"\d(?:[ -]?\d){12,}")
-_CVV_NAMES = tuple(f'"{name}"' for name in CVV_KEYS)
+# Digits, spaces and dashes (what a card-number run is made of) become 0xFF, a byte that never
+# occurs in UTF-8; 13 of them in a row mark a stretch the redactor might mask.
+_RUN_BYTES = bytes.maketrans(b"0123456789 -", b"\xff" * 12)
+_THIRTEEN = b"\xff" * 13
+_CVV_NAMES = tuple(f'"{name}"'.encode() for name in CVV_KEYS)
 
 
-def needs_redaction(text: str) -> bool:
-    """False only when ``text`` (JSON) provably holds nothing slpay.redact would change.
+def needs_redaction(raw: bytes) -> bool:
+    """False only when the JSON ``raw`` provably holds nothing slpay.redact would change.
 
     The full walk of :func:`~slpay.redact.redact_data` costs more than everything else on the
     webhook path, and almost no notification carries card data (Cybersource sends tokens).
-    So the raw JSON is scanned first: a ``\\u`` escape, a digit run the redactor would mask,
-    or a CVV-like member name sends the event through the full walk.
+    So the raw bytes are scanned first, in C: a ``\\u`` escape, a stretch of digits that the
+    redactor masks (each stretch of 13 or more digits, spaces and dashes is handed to
+    :func:`~slpay.redact.redact_text` itself), or a CVV-like member name sends the event
+    through the full walk.
     """
-    if "\\u" in text:
+    if b"\\u" in raw:
         return True
-    for match in _LONG_RUN.finditer(text):
-        run = match.group()
+    marked = raw.translate(_RUN_BYTES)
+    start = marked.find(_THIRTEEN)
+    while start != -1:
+        end = start + 13
+        while end < len(marked) and marked[end] == 0xFF:
+            end += 1
+        run = raw[start:end].decode("ascii")
         # An ungrouped run longer than any card (a 22-digit transaction id) is never masked.
-        if len(run) > 19 and run.isdigit():
-            continue
-        if redact_text(run) != run:
+        if not (len(run) > 19 and run.isdigit()) and redact_text(run) != run:
             return True
-    folded = text.lower().replace("_", "").replace("-", "")
+        start = marked.find(_THIRTEEN, end)
+    folded = raw.lower().replace(b"_", b"").replace(b"-", b"")
     return any(name in folded for name in _CVV_NAMES)
 
 
 def stored_payload(note: Notification, raw: bytes) -> dict[str, Any] | str:
     """What the inbox keeps: the raw JSON when it is clean, else the redacted envelope."""
-    if not note.encrypted:
+    if not note.encrypted and not needs_redaction(raw):
         try:
-            text = raw.decode("utf-8")
+            return raw.decode("utf-8")
         except UnicodeDecodeError:
-            text = None
-        if text is not None and not needs_redaction(text):
-            return text
+            pass
     redacted: dict[str, Any] = redact_data(note.model_dump(by_alias=True, exclude_none=True))
     return redacted
 
