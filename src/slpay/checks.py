@@ -6,6 +6,7 @@ Each area adds its own checks here; ``slpay check`` prints every problem with it
 from __future__ import annotations
 
 from slpay.config import Settings
+from slpay.mapping.load import mapping_problems
 
 
 def run_checks(settings: Settings) -> list[str]:
@@ -14,4 +15,5 @@ def run_checks(settings: Settings) -> list[str]:
     cs = settings.cybersource
     if not cs.webhook_keys:
         problems.append("cybersource.webhook_keys: at least one webhook signing key is required")
+    problems += mapping_problems(settings.mapping.path, settings.sl)
     return problems

@@ -196,6 +196,13 @@ class ApiSettings(_Section):
     webhook_organization_ids: list[str] = Field(default_factory=list)
 
 
+class MappingSettings(_Section):
+    """The order-to-cash mapping file a finance admin edits (docs/mapping.md)."""
+
+    #: Path of the mapping YAML; None = the default shipped in the package.
+    path: Path | None = None
+
+
 class LogSettings(_Section):
     level: str = "INFO"
     json_format: bool = True
@@ -229,6 +236,7 @@ class Settings(BaseSettings):
     sl: SLSettings = SLSettings()
     hub: HubSettings = HubSettings()
     api: ApiSettings = ApiSettings()
+    mapping: MappingSettings = MappingSettings()
     log: LogSettings = LogSettings()
 
     @classmethod
