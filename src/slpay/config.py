@@ -203,6 +203,41 @@ class MappingSettings(_Section):
     path: Path | None = None
 
 
+class WorkflowSettings(_Section):
+    """The durable hub runtime (DBOS) and the order-to-cash workflows (docs/order-to-cash.md)."""
+
+    #: Stable id of this ``slpay serve`` process (DBOS recovers its own pending work on
+    #: restart); ``--executor-id`` overrides it.
+    executor_id: str = Field(default="slpay-1", min_length=1, max_length=30)
+    #: Pinned DBOS application version: every process sharing the database must agree.
+    application_version: str = "slpay-o2c-1"
+    #: Inbox events claimed and posted together (one workflow, one SL payment batch).
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    #: Micro-batch workflows running at once across every process (protects SL).
+    sl_concurrency: int = Field(default=2, ge=1, le=64)
+    #: How often an idle worker looks for new inbox events (seconds).
+    poll_interval_s: float = Field(default=0.2, gt=0, le=60)
+    #: Transient SL/Cybersource failures: backoff per attempt, cap, attempts before parking.
+    retry_base_delay_s: float = Field(default=1.0, ge=0)
+    retry_max_delay_s: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=12, ge=1, le=1000)
+    #: SL signals (shipped, invoiced, released) are polled this often (seconds).
+    signals_interval_s: float = Field(default=5.0, gt=0)
+    #: Transaction-search sweep for payments no webhook announced; 0 turns it off.
+    sweep_interval_s: float = Field(default=300.0, ge=0)
+    sweep_window_minutes: int = Field(default=24 * 60, ge=1)
+    #: Liveness of ``slpay serve`` processes: a peer silent this long is taken over.
+    heartbeat_interval_s: float = Field(default=5.0, gt=0)
+    heartbeat_stale_s: float = Field(default=30.0, gt=0)
+    #: The eCommerce platform is told of payment failures here (POST JSON); None = off.
+    callback_url: str | None = None
+    #: ``POST /api/orders`` with a transient token: authorize only, or sale (authorize and
+    #: capture).
+    intake_capture: bool = False
+    #: Auth-only merchants: capture in Cybersource when SL confirms a shipper.
+    capture_on_ship: bool = True
+
+
 class LogSettings(_Section):
     level: str = "INFO"
     json_format: bool = True
@@ -237,6 +272,7 @@ class Settings(BaseSettings):
     hub: HubSettings = HubSettings()
     api: ApiSettings = ApiSettings()
     mapping: MappingSettings = MappingSettings()
+    workflows: WorkflowSettings = WorkflowSettings()
     log: LogSettings = LogSettings()
 
     @classmethod
