@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from _webhooks import ADMIN_KEY, ORG, PATH, hub_settings, notification, signed_headers
+from _hub_webhooks import ADMIN_KEY, ORG, PATH, hub_settings, notification, signed_headers
 from sqlalchemy import text
 
 from slpay.api import HubApp, create_app

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from _hub_db import clear, pg_store_fixture  # noqa: F401 - fixture
-from _webhooks import ORG, PATH, hub_settings, notification, signed_headers
+from _hub_webhooks import ORG, PATH, hub_settings, notification, signed_headers
 from sqlalchemy import Engine, func, select
 
 from slpay.api import HubApp, create_app
