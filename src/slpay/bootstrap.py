@@ -11,6 +11,8 @@ Nothing else in slpay decides which concrete connector or database a component g
 
 from __future__ import annotations
 
+from slpay.api import orders
+from slpay.api.app import HubApp, create_app
 from slpay.config import Settings
 from slpay.connectors.cybersource.client import CybersourceClient
 from slpay.connectors.dynamics_sl.reader import SLReader
@@ -53,3 +55,11 @@ def build_hub(settings: Settings, *, executor_id: str | None = None, loops: bool
         sl_concurrency=w.sl_concurrency,
     )
     return Hub(deps, runtime, loops=loops)
+
+
+def build_app(settings: Settings, hub: Hub) -> HubApp:
+    """The HTTP app of ``slpay serve``: webhooks, health, admin, and ``POST /api/orders``."""
+    app = create_app(settings, engine=hub.deps.hub)
+    app.api.state.o2c_deps = hub.deps
+    app.api.include_router(orders.router)
+    return app

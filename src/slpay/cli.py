@@ -78,5 +78,14 @@ def _register_sandboxes() -> None:
 _register_sandboxes()
 
 
+def _register_hub() -> None:
+    from slpay.hub_cli import register as register_hub
+
+    register_hub(app)
+
+
+_register_hub()
+
+
 def main() -> None:
     app()

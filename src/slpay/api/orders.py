@@ -1,0 +1,84 @@
+"""``POST /api/orders``: order intake from the eCommerce platform (``X-API-Key``).
+
+The body is :mod:`slpay.mapping.intake`'s JSON. With a ``payment_id`` the order is stored in
+the inbox (source ``api``, key ``<org>|order.created|<order number>``) and matched to the
+payment by order number: whichever of the order and the payment's webhook is processed first
+writes the sales order, once. With a ``transient_token`` slpay first authorizes (or sells,
+``workflows.intake_capture``) through the Cybersource connector, with the order number as
+``clientReferenceInformation.code``; the token itself is never stored.
+
+Answers: 201 ``{"order_number", "payment_id", "status"}``; 402 when the card is declined;
+422 naming the field for bad input; a repeated order number is 200 ``"duplicate"``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from slpay.api.security import require_api_key
+from slpay.connectors.cybersource.requests import build_authorize_request
+from slpay.domain.orders import Order
+from slpay.errors import SlpayError, TransientError, ValidationError
+from slpay.store.inbox import NewEvent, insert_events
+from slpay.workflows.context import Deps
+from slpay.workflows.o2c import ORDER_EVENT, intake_key
+
+router = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
+
+
+def _authorize(d: Deps, order: Order) -> tuple[str, str, bool]:
+    request = build_authorize_request(
+        order.total,
+        code=order.number,
+        capture=d.settings.workflows.intake_capture,
+        transient_token=order.transient_token,
+    )
+    response = d.cs.authorize(request)
+    return str(response.id or ""), str(response.status or ""), bool(response.is_declined)
+
+
+@router.post("/orders", status_code=201)
+async def post_order(request: Request) -> Any:
+    """Accept one order (see the module docstring)."""
+    d: Deps = request.app.state.o2c_deps
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        raise HTTPException(400, detail={"field": "body", "error": "not JSON"}) from None
+    if not isinstance(data, dict):
+        raise HTTPException(422, detail={"field": "body", "error": "must be a JSON object"})
+    try:
+        order = d.mapping.order_from_intake(data)
+    except ValidationError as exc:
+        raise HTTPException(422, detail={"field": exc.field, "error": exc.reason}) from None
+    status = "ACCEPTED"
+    payment_id = order.payment_id
+    if order.transient_token:
+        try:
+            payment_id, status, declined = _authorize(d, order)
+        except TransientError as exc:
+            raise HTTPException(503, detail={"error": str(exc)}) from None
+        except SlpayError as exc:
+            raise HTTPException(402, detail={"error": str(exc)}) from None
+        if declined:
+            body = {"order_number": order.number, "payment_id": payment_id, "status": status}
+            return JSONResponse(body, status_code=402)
+    stored = {k: v for k, v in data.items() if k != "transient_token"} | {"payment_id": payment_id}
+    event = NewEvent(
+        dedupe_key=intake_key(d.organization_id, order.number),
+        organization_id=d.organization_id,
+        event_type=ORDER_EVENT,
+        resource_id=order.number[:128],
+        payload=stored,
+        source="api",
+    )
+    with d.hub.begin() as conn:
+        (is_new,) = insert_events(conn, [event])
+    body = {"order_number": order.number, "payment_id": payment_id, "status": status}
+    if not is_new:
+        return JSONResponse(body | {"status": "duplicate"}, status_code=200)
+    return body
