@@ -85,6 +85,7 @@ def env(tmp_path: Path) -> Iterator[Env]:
                 "retry_base_delay_s": 0.05,
                 "retry_max_delay_s": 0.2,
                 "batch_size": 50,
+                "max_attempts": 1000,
             },
         )
         app = create_app(settings)
