@@ -4,8 +4,9 @@ reordered and dropped webhooks (the sweep), all over real HTTP to the sandboxes.
 from __future__ import annotations
 
 import httpx
+import test_o2c_flow
 from sqlalchemy import select
-from test_o2c_flow import Env, env, pay, settle_webhooks, sl_count  # noqa: F401 - fixture
+from test_o2c_flow import Env, pay, settle_webhooks, sl_count
 
 from slpay.connectors.dynamics_sl import schema as sl
 from slpay.hub_cli import replay_parked
@@ -13,6 +14,7 @@ from slpay.store.inbox import count_by_status
 from slpay.store.schema import inbox
 
 PP = sl.ARDoc.c.DocType == "PP"
+env = test_o2c_flow.env  # the same fixture: sandboxes, served hub, SL company
 
 
 def faults(env: Env, **body: int) -> None:
