@@ -61,12 +61,15 @@ def serve(
     """Run the hub: HTTP API, durable workflows, SL signals, sweep (until Ctrl-C)."""
     from slpay.api.server import serve as run_server
     from slpay.bootstrap import build_app, build_hub
+    from slpay.logs import configure_logging
 
     settings = _settings(config)
     api = settings.api.model_copy(
         update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
     )
     settings = settings.model_copy(update={"api": api})
+    # Without this, structlog's default (every INFO line, unformatted) slows the SL path.
+    configure_logging(settings.log.level, json=settings.log.json_format, file=settings.log.file)
     hub = build_hub(settings, executor_id=executor_id)
     app = build_app(settings, hub)
     hub.start()
