@@ -12,6 +12,7 @@ Each issue adds its own section; every section has defaults that run the embedde
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -238,6 +239,75 @@ class WorkflowSettings(_Section):
     capture_on_ship: bool = True
 
 
+class FeeRate(_Section):
+    """Expected processing fee of one settled purchase: ``amount * percent / 100 + per_item``."""
+
+    percent: Decimal = Field(default=Decimal("2.00"), ge=0, le=100)
+    per_item: Decimal = Field(default=Decimal("0.10"), ge=0)
+
+
+class ReconcileSettings(_Section):
+    """Daily settlement reconciliation into the SL general ledger (docs/reconciliation.md).
+
+    Tolerances: the stricter (smaller) of ``tolerance_percent`` of the amount concerned and the
+    absolute amount for the currency (``tolerance_absolute`` by ISO code, ``"*"`` otherwise).
+    ``gl_accounts`` maps each figure slpay posts to an SL account: a role of ``sl.accounts``
+    (``bank``, ``clearing``, ``fees``, ``settlement_diff``, ``fx``) or ``"ACCT"`` /
+    ``"ACCT:SUB"``. Revenue, refunds and chargebacks are never mapped (``slpay check`` says why).
+    """
+
+    #: Local time (HH:MM) in ``timezone`` when the previous day is reconciled.
+    schedule_time: str = "06:00"
+    timezone: str = "UTC"
+    #: Report subscription name of the Payment Batch Detail report.
+    report_name: str = "PaymentBatchDetailReport"
+    #: Organization in the settlement key; None = ``cybersource.merchant_id``.
+    organization_id: str | None = None
+    tolerance_percent: Decimal = Field(default=Decimal("0.50"), ge=0, le=100)
+    tolerance_absolute: dict[str, Decimal] = Field(default_factory=lambda: {"*": Decimal("1.00")})
+    #: Amount-and-date matching: SL document date within this many days of the batch date.
+    date_tolerance_days: int = Field(default=2, ge=0, le=31)
+    #: An SL document this many days old and still unsettled is "in SL but never settled".
+    unsettled_after_days: int = Field(default=3, ge=0, le=365)
+    #: How far back SL documents are read as candidates.
+    lookback_days: int = Field(default=45, ge=1, le=400)
+    #: Fee schedule by ``"CUR:XX"`` (card sub-type VI, MC, AX, DI, DC, JC), ``"CUR"`` or ``"*"``;
+    #: empty = fees are not checked.
+    fee_schedule: dict[str, FeeRate] = Field(default_factory=lambda: {"*": FeeRate()})
+    gl_accounts: dict[str, str] = Field(
+        default_factory=lambda: {
+            "netTotal": "bank",
+            "totalFees": "fees",
+            "clearing": "clearing",
+            "settlementDifference": "settlement_diff",
+            "exchangeDifference": "fx",
+        }
+    )
+    #: Where the daily HTML and CSV reports are written.
+    report_dir: Path = Path("reports")
+    #: Days with more report rows than this show a progress bar on the command line.
+    progress_min_rows: int = Field(default=50_000, ge=0)
+
+    @field_validator("schedule_time")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        hh, _, mm = v.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
+            raise ValueError("a local time HH:MM such as 06:00")
+        return f"{int(hh):02d}:{int(mm):02d}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone such as Europe/Paris") from None
+        return v
+
+
 class LogSettings(_Section):
     level: str = "INFO"
     json_format: bool = True
@@ -273,6 +343,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     mapping: MappingSettings = MappingSettings()
     workflows: WorkflowSettings = WorkflowSettings()
+    reconcile: ReconcileSettings = ReconcileSettings()
     log: LogSettings = LogSettings()
 
     @classmethod

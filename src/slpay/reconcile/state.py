@@ -1,0 +1,99 @@
+"""What reconciliation remembers in the hub's database: which SL documents settled on which
+day (so a later day never counts them again, and a re-run of a day replaces only its own), and
+each day's last outcome (``not-available`` days are retried by the schedule).
+
+These two tables belong to reconciliation and are created on first use (``create_all``);
+the hub's Alembic migrations do not manage them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+)
+
+recon_metadata = MetaData()
+
+recon_settled = Table(
+    "recon_settled",
+    recon_metadata,
+    Column("sl_key", String(120), primary_key=True),
+    Column("day", String(10), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+)
+
+recon_days = Table(
+    "recon_days",
+    recon_metadata,
+    Column("day", String(10), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def ensure_tables(engine: Engine) -> None:
+    recon_metadata.create_all(engine, checkfirst=True)
+
+
+def settled_elsewhere(conn: Connection, day: date, lookback_days: int) -> set[str]:
+    """SL keys settled on other days of the look-back window (plus slack after ``day``)."""
+    lo = (day - timedelta(days=lookback_days + 31)).isoformat()
+    stmt = select(recon_settled.c.sl_key).where(
+        recon_settled.c.day >= lo, recon_settled.c.day != day.isoformat()
+    )
+    return set(conn.execute(stmt).scalars())
+
+
+def record_settled(
+    conn: Connection, day: date, currency: str, keys: Iterable[str], chunk: int = 50_000
+) -> None:
+    """Replace the day's settled keys of one currency."""
+    d = day.isoformat()
+    conn.execute(
+        delete(recon_settled).where(recon_settled.c.day == d, recon_settled.c.currency == currency)
+    )
+    batch: list[dict[str, str]] = []
+    for k in keys:
+        batch.append({"sl_key": k, "day": d, "currency": currency})
+        if len(batch) >= chunk:
+            conn.execute(insert(recon_settled), batch)
+            batch = []
+    if batch:
+        conn.execute(insert(recon_settled), batch)
+
+
+def record_day(conn: Connection, day: date, status: str, summary: dict[str, Any]) -> None:
+    d = day.isoformat()
+    conn.execute(delete(recon_days).where(recon_days.c.day == d))
+    conn.execute(
+        insert(recon_days).values(
+            day=d, status=status, summary=json.dumps(summary), updated_at=datetime.now(UTC)
+        )
+    )
+
+
+def day_status(conn: Connection, day: date) -> str | None:
+    row = conn.execute(select(recon_days.c.status).where(recon_days.c.day == day.isoformat()))
+    return row.scalar()
+
+
+def pending_days(conn: Connection) -> list[date]:
+    """Days whose report was not yet available when last tried."""
+    rows = conn.execute(select(recon_days.c.day).where(recon_days.c.status == "not-available"))
+    return sorted(date.fromisoformat(d) for d in rows.scalars())
