@@ -32,7 +32,7 @@ from slpay.store import control
 from slpay.store.inbox import InboxEvent, claim_batch
 from slpay.store.schema import inbox
 from slpay.workflows.context import Deps, deps
-from slpay.workflows.o2c import Plan, payment_input, plan_event
+from slpay.workflows.o2c import Plan, payment_input, plan_event, prefetch_details
 from slpay.workflows.records import record_outcomes
 from slpay.workflows.runtime import current_workflow_id, step, workflow
 
@@ -120,10 +120,12 @@ def post_step(ids: list[int]) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}
     written: dict[int, list[SLDocument]] = {}
     captures: list[Plan] = []
-    for event in _load(d, ids):
+    events = _load(d, ids)
+    details = prefetch_details(d, events)
+    for event in events:
         plan: Plan | None = None
         try:
-            plan = plan_event(d, event)
+            plan = plan_event(d, event, details)
             written[event.id] = _write_order(d, plan)
         except Exception as exc:
             outcomes[event.id] = _failed(event, exc, plan)

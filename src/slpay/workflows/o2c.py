@@ -18,6 +18,8 @@ Nothing here writes; :mod:`slpay.workflows.batch` writes a whole micro-batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -90,11 +92,17 @@ class Plan:
     so: SLDocument | None = None
     notices: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: Transaction details read while planning (TSS), by id; not part of the outcome.
+    details: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
 
-def _details(d: Deps, transaction_id: str) -> dict[str, Any]:
+def _details(d: Deps, transaction_id: str, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    # A sale's capture event and its authorization are the same transaction: one TSS call.
+    if transaction_id in cache:
+        return cache[transaction_id]
     tx = d.cs.get_transaction(transaction_id)
     data: dict[str, Any] = tx.model_dump(by_alias=True, exclude_none=True, mode="json")
+    cache[transaction_id] = data
     return data
 
 
@@ -108,7 +116,7 @@ def _intake_order(d: Deps, number: str) -> Order | None:
 
 def _order_for(d: Deps, plan: Plan, auth_id: str) -> None:
     """Fill the plan's sales order from the authorization (and the posted order, if any)."""
-    payload = _details(d, auth_id)
+    payload = _details(d, auth_id, plan.details)
     payment = d.mapping.payment_from_cybersource(payload, "authorize")
     number = payment.order_number
     order = _intake_order(d, number) if number else None
@@ -139,9 +147,36 @@ def _resource(event: InboxEvent) -> str:
     return event.resource_id
 
 
-def plan_event(d: Deps, event: InboxEvent) -> Plan:
-    """Enrich and transform one event (reads Cybersource and SL; writes nothing)."""
+def prefetch_details(
+    d: Deps, events: Sequence[InboxEvent], *, workers: int = 8
+) -> dict[str, dict[str, Any]]:
+    """The TSS details of every event's resource, read concurrently (a micro-batch's
+    enrichment is mostly waiting on Cybersource). A failed read is left out: planning that
+    event reads it again and fails alone, with the connector's error."""
+    wanted = sorted(
+        {r for e in events if kind_of(e.event_type) != "other" for r in [_resource(e)] if r}
+    )
+
+    def read(txn: str) -> tuple[str, dict[str, Any] | None]:
+        try:
+            return txn, _details(d, txn, {})
+        except Exception:  # reported when the event itself is planned
+            return txn, None
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
+        return {txn: data for txn, data in pool.map(read, wanted) if data is not None}
+
+
+def plan_event(
+    d: Deps, event: InboxEvent, details: dict[str, dict[str, Any]] | None = None
+) -> Plan:
+    """Enrich and transform one event (reads Cybersource and SL; writes nothing).
+
+    ``details`` (transaction id → TSS details) is shared by a micro-batch's events and
+    filled as they are read."""
     plan = Plan(event, kind_of(event.event_type))
+    if details is not None:
+        plan.details = details
     resource = _resource(event)
     if plan.kind == "other" or not resource:
         return plan
@@ -160,13 +195,13 @@ def plan_event(d: Deps, event: InboxEvent) -> Plan:
         )
         plan.change = so_change(decision, "", d.mapping)
     elif plan.kind == "reversal":
-        payload = _details(d, resource)
+        payload = _details(d, resource, plan.details)
         root = str(payload.get("rootId") or "")
         _order_for(d, plan, root or resource)
         reversal = d.mapping.payment_from_cybersource(payload, "reversal")
         plan.change = so_change(reversal, "", d.mapping)
     else:
-        payload = _details(d, resource)
+        payload = _details(d, resource, plan.details)
         root = str(payload.get("rootId") or resource)
         _order_for(d, plan, root)
         plan.capture = d.mapping.payment_from_cybersource(payload, "capture")

@@ -109,7 +109,8 @@ def create(conn: Connection, company: Company, ref: CustomerRef, audit: Audit) -
         return again
     cust_id = _new_cust_id(conn, company, ref, email, last)
     values = _values(company, ref, cust_id, email)
-    conn.execute(insert(sl.Customer).values(full_row(sl.Customer, audit, values)))
+    # Parameters, not .values(): SQLAlchemy would build a cache key over every literal.
+    conn.execute(insert(sl.Customer), full_row(sl.Customer, audit, values))
     created = by_id(conn, cust_id)
     if created is None:  # pragma: no cover - the insert above just succeeded
         raise ValidationError("customer vanished after insert", field="customer")

@@ -140,7 +140,8 @@ def write_order(conn: Connection, company: Company, audit: Audit, item: OrderInp
         **rate.columns(sl.SOHeader),
     }
     header = {k: v for k, v in header.items() if v is not None}
-    conn.execute(insert(sl.SOHeader).values(full_row(sl.SOHeader, audit, header)))
+    # Parameters, not .values(): SQLAlchemy would build a cache key over ~100 literals.
+    conn.execute(insert(sl.SOHeader), full_row(sl.SOHeader, audit, header))
     conn.execute(insert(sl.SOLine), lines)
     return SLDocument(
         key=item.key,
