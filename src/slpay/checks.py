@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from slpay.config import Settings
 from slpay.mapping.load import mapping_problems
+from slpay.reconcile.checks import gl_mapping_problems
 
 
 def run_checks(settings: Settings) -> list[str]:
@@ -16,4 +17,5 @@ def run_checks(settings: Settings) -> list[str]:
     if not cs.webhook_keys:
         problems.append("cybersource.webhook_keys: at least one webhook signing key is required")
     problems += mapping_problems(settings.mapping.path, settings.sl)
+    problems += gl_mapping_problems(settings.reconcile, settings.sl.accounts)
     return problems

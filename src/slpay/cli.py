@@ -87,5 +87,14 @@ def _register_hub() -> None:
 _register_hub()
 
 
+def _register_reconcile() -> None:
+    from slpay.reconcile.cli import register as register_reconcile
+
+    register_reconcile(app)
+
+
+_register_reconcile()
+
+
 def main() -> None:
     app()

@@ -85,13 +85,15 @@ class Day:
 
     # --- the SL side, as the hub writes it --------------------------------------------------
 
-    def sl_capture(self, txn: str, code: str, amount: str, currency: str = "USD") -> None:
+    def sl_capture(
+        self, txn: str, code: str, amount: str, currency: str = "USD", when: datetime = NOON
+    ) -> None:
         self.sl_docs[f"{txn}:capture"] = self.writer.write_payment(
             PaymentInput(
                 key=f"{txn}:capture",
                 customer=_customer(currency),
                 amount=Money.of(amount, currency),
-                date=NOON,
+                date=when,
                 cyber_id=txn,
                 cust_ord_nbr=code,
                 doc_type="PP",
