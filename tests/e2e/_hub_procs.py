@@ -77,16 +77,21 @@ class ServeProcess:
         self.log_path = log_dir / f"serve-{executor_id}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60.0) -> ServeProcess:
-        """Start the process and wait until its HTTP API answers."""
+    def start(self, timeout: float = 60.0, *, wait: bool = True) -> ServeProcess:
+        """Start the process and (unless ``wait`` is False) wait until its HTTP API answers."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("SLPAY_")}
         cmd = [sys.executable, "-c", "from slpay.cli import main; main()", "serve"]
         cmd += ["--config", str(self.config), "--executor-id", self.executor_id]
         cmd += ["--port", str(self.port)]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        wait_for(self._ready, timeout, f"slpay serve {self.executor_id} did not start")
+        if wait:
+            self.wait_ready(timeout)
         return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until the HTTP API answers (fails if the process exits first)."""
+        wait_for(self._ready, timeout, f"slpay serve {self.executor_id} did not start")
 
     def _ready(self) -> bool:
         assert self.proc is not None
