@@ -31,12 +31,16 @@ from slpay.logs import get_logger
 from slpay.store import control
 from slpay.store.inbox import InboxEvent, claim_batch
 from slpay.store.schema import inbox
+from slpay.workflows import cancellations, chargebacks, refunds, sl_refunds
 from slpay.workflows.context import Deps, deps
 from slpay.workflows.o2c import Plan, payment_input, plan_event, prefetch_details
 from slpay.workflows.records import record_outcomes
 from slpay.workflows.runtime import current_workflow_id, step, workflow
 
 log = get_logger(__name__)
+#: Money going back (issue 5): event type → handler writing its SL documents.
+MONEY_BACK = {**refunds.HANDLERS, **sl_refunds.HANDLERS, **cancellations.HANDLERS,
+              **chargebacks.HANDLERS}  # fmt: skip
 
 Status = Literal["done", "parked", "retry", "ignored"]
 
@@ -124,6 +128,9 @@ def post_step(ids: list[int]) -> list[Outcome]:
     details = prefetch_details(d, events)
     for event in events:
         plan: Plan | None = None
+        if event.event_type in MONEY_BACK:  # refunds, voids, cancellations, chargebacks
+            outcomes[event.id] = _post_money_back(d, event)
+            continue
         try:
             plan = plan_event(d, event, details)
             written[event.id] = _write_order(d, plan)
@@ -136,6 +143,16 @@ def post_step(ids: list[int]) -> list[Outcome]:
             outcomes[event.id] = _ok(plan, written[event.id])
     outcomes.update(_post_payments(d, captures, written))
     return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _post_money_back(d: Deps, event: InboxEvent) -> Outcome:
+    plan = Plan(event, "other")
+    try:
+        docs = MONEY_BACK[event.event_type](d, event, plan)
+    except Exception as exc:
+        return _failed(event, exc, plan)
+    return Outcome(event.id, "done", "", event.dedupe_key, event.attempts, docs,
+                   plan.order_number, plan.evidence)  # fmt: skip
 
 
 def _post_payments(

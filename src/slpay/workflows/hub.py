@@ -36,6 +36,7 @@ from slpay.workflows.batch import drain_inbox
 from slpay.workflows.context import Deps, install
 from slpay.workflows.runtime import Runtime
 from slpay.workflows.shipping import capture_shipments
+from slpay.workflows.sl_refunds import money_back_once
 from slpay.workflows.summary import summary
 from slpay.workflows.sweep import sweep_once
 
@@ -68,6 +69,7 @@ class Hub:
         w = self.deps.settings.workflows
         self._spawn("worker", self._work_once, w.poll_interval_s)
         self._spawn("signals", self.apply_prepayments, w.signals_interval_s)
+        self._spawn("money-back", self.money_back, w.signals_interval_s)
         self._spawn("heartbeat", self._beat_and_recover, w.heartbeat_interval_s)
         if w.sweep_interval_s > 0:
             self._spawn("sweep", self.sweep, w.sweep_interval_s)
@@ -154,6 +156,10 @@ class Hub:
     def capture_shipments(self) -> int:
         """Start a capture for each newly confirmed SL shipper (see :mod:`.shipping`)."""
         return capture_shipments(self.deps, self.runtime)
+
+    def money_back(self) -> dict[str, int]:
+        """SL card-refund CMs and cancellations, the chargeback report, refund applications."""
+        return money_back_once(self.deps)
 
     def sweep(self) -> int:
         """One transaction-search sweep; how many events it added to the inbox."""

@@ -42,6 +42,10 @@ def event_types(summary: TransactionSummary) -> list[str]:
         types.append("payments.captures.accept")
     if "ics_auth_reversal" in names and "ics_auth" not in names:
         types.append("payments.reversals.accept")
+    if "ics_credit" in names and status not in ("DECLINED", "VOIDED"):
+        types.append("payments.refunds.accept")
+    if "ics_void" in names:
+        types.append("payments.voids.accept")
     return types
 
 
