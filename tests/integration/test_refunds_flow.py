@@ -116,7 +116,7 @@ def card_refund_dms_match_cybersource(env: Env, roots: list[str]) -> None:
             (
                 Decimal(t["orderInformation"]["amountDetails"]["totalAmount"])
                 for t in txns
-                if t["status"] == "VOIDED"
+                if t["status"] == "VOIDED" and "ics_bill" in str(t["applicationInformation"])
             ),
             Decimal(0),
         )
