@@ -14,13 +14,12 @@ from __future__ import annotations
 from slpay.api import orders
 from slpay.api.app import HubApp, create_app
 from slpay.config import Settings
-from slpay.connectors.cybersource.client import CybersourceClient
 from slpay.connectors.dynamics_sl.reader import SLReader
-from slpay.connectors.dynamics_sl.writer import SLWriter
 from slpay.mapping.load import load_mapping
 from slpay.store import make_engine, migrate
 from slpay.workflows.context import Deps
 from slpay.workflows.hub import Hub
+from slpay.workflows.metrics import CountingCybersourceClient, CountingSLWriter, WorkflowMetrics
 from slpay.workflows.notify import Notifier
 from slpay.workflows.runtime import Runtime
 
@@ -31,16 +30,18 @@ def build_deps(settings: Settings) -> Deps:
     settings = mapping.apply_to(settings)
     hub_engine = make_engine(settings.hub.db_url)
     migrate(hub_engine)
-    writer = SLWriter(settings.sl.db_url, settings.sl)
+    metrics = WorkflowMetrics()  # SL and Cybersource call outcomes, micro-batch latency
+    writer = CountingSLWriter(settings.sl.db_url, settings.sl, metrics=metrics)
     reader = SLReader(writer.engine, settings.sl, faults=writer.faults)
     return Deps(
         settings=settings,
         hub=hub_engine,
-        cs=CybersourceClient(settings.cybersource),
+        cs=CountingCybersourceClient(settings.cybersource, metrics=metrics),
         writer=writer,
         reader=reader,
         mapping=mapping,
         notifier=Notifier(settings.workflows.callback_url),
+        extra={"metrics": metrics},
     )
 
 
@@ -62,4 +63,5 @@ def build_app(settings: Settings, hub: Hub) -> HubApp:
     app = create_app(settings, engine=hub.deps.hub)
     app.api.state.o2c_deps = hub.deps
     app.api.include_router(orders.router)
+    app.metrics.registry.register(hub.deps.extra["metrics"].collector())
     return app

@@ -19,6 +19,7 @@ A bad event fails alone: its neighbours post.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from slpay.store.inbox import InboxEvent, claim_batch
 from slpay.store.schema import inbox
 from slpay.workflows import cancellations, chargebacks, refunds, sl_refunds
 from slpay.workflows.context import Deps, deps
+from slpay.workflows.metrics import observe_batch
 from slpay.workflows.o2c import Plan, payment_input, plan_event, prefetch_details
 from slpay.workflows.records import record_outcomes
 from slpay.workflows.runtime import current_workflow_id, step, workflow
@@ -211,11 +213,13 @@ def notify_step(notices: list[dict[str, Any]]) -> int:
 @workflow()
 def drain_inbox(batch_size: int) -> dict[str, int]:
     """One micro-batch: claim → post → finish → notify (see the module docstring)."""
+    started = time.monotonic()
     ids = claim_step(batch_size)
     if not ids:
         return {"claimed": 0}
     outcomes = post_step(ids)
     counts = finish_step(outcomes)
+    observe_batch(deps().extra, time.monotonic() - started, counts)
     notices = [n for o in outcomes if o.status == "done" for n in o.notices]
     if notices:
         notify_step(notices)
