@@ -79,9 +79,11 @@ _register_sandboxes()
 
 
 def _register_hub() -> None:
+    from slpay.chargebacks_cli import register as register_chargebacks
     from slpay.hub_cli import register as register_hub
 
     register_hub(app)
+    register_chargebacks(app)
 
 
 _register_hub()

@@ -9,7 +9,9 @@ import httpx
 import test_o2c_flow
 from test_o2c_flow import Env, pay, settle_webhooks
 from test_refunds_flow import cycle, docs, open_tasks, release
+from typer.testing import CliRunner
 
+from slpay.cli import app
 from slpay.sandbox.sl.ledger import trial_balance
 from slpay.sandbox.sl.moneymap import (
     CapturedBeforeInvoice,
@@ -49,7 +51,9 @@ def test_chargebacks_become_dms_with_tasks_and_operators_decide_won_and_lost(env
     release(env)
 
     assert decide(env.hub.deps, won, won=True)
-    assert decide(env.hub.deps, lost, won=False)
+    db = env.hub.deps.settings.hub.db_url
+    result = CliRunner().invoke(app, ["chargebacks", "resolve", lost, "--lost", "--db", db])
+    assert result.exit_code == 0, result.output
     assert not decide(env.hub.deps, won, won=True)  # the same decision twice is one event
     cycle(env)
     release(env)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from slpay.connectors.dynamics_sl.models import (
     Application,
@@ -46,9 +46,8 @@ RECEIVED, WON, LOST = "chargeback.received", "chargeback.won", "chargeback.lost"
 _ACTIONS = {"chargeback": RECEIVED, "representment won": WON, "final chargeback": LOST}
 
 
-def _new(d: Deps, event_type: str, cb_id: str, payload: dict[str, Any], origin: str) -> NewEvent:
+def _new(org: str, event_type: str, cb_id: str, payload: dict[str, Any], origin: str) -> NewEvent:
     # The inbox's sources are webhook/api/sweep: the report or operator origin is in the payload.
-    org = d.organization_id
     return NewEvent(
         dedupe_key=f"{org}|{event_type}|{cb_id}",
         organization_id=org,
@@ -59,14 +58,13 @@ def _new(d: Deps, event_type: str, cb_id: str, payload: dict[str, Any], origin: 
     )
 
 
-def _insert_missing(d: Deps, candidates: list[NewEvent]) -> int:
+def _insert_missing(hub: Engine, candidates: list[NewEvent]) -> int:
     if not candidates:
         return 0
-    with d.hub.begin() as conn:
+    with hub.begin() as conn:
         keys = [c.dedupe_key for c in candidates]
-        known = set(
-            conn.execute(select(inbox.c.dedupe_key).where(inbox.c.dedupe_key.in_(keys))).scalars()
-        )
+        stmt = select(inbox.c.dedupe_key).where(inbox.c.dedupe_key.in_(keys))
+        known = set(conn.execute(stmt).scalars())
         missing = [c for c in candidates if c.dedupe_key not in known]
         return sum(insert_events(conn, missing)) if missing else 0
 
@@ -81,15 +79,21 @@ def poll_chargebacks(d: Deps, *, now: datetime | None = None) -> int:
         event_type = _ACTIONS.get((row.action or "").lower())
         if event_type and row.tracking_number:
             payload = row.model_dump(by_alias=True, exclude_none=True, mode="json")
-            candidates.append(_new(d, event_type, row.tracking_number, payload, "report"))
-    return _insert_missing(d, candidates)
+            org = d.organization_id
+            candidates.append(_new(org, event_type, row.tracking_number, payload, "report"))
+    return _insert_missing(d.hub, candidates)
 
 
 def decide(d: Deps, chargeback_id: str, *, won: bool, note: str = "") -> bool:
     """An operator's decision, queued as the won/lost event; False if already queued."""
+    return queue_decision(d.hub, d.organization_id, chargeback_id, won=won, note=note)
+
+
+def queue_decision(hub: Engine, org: str, chargeback_id: str, *, won: bool, note: str = "") -> bool:
+    """:func:`decide` with only the hub store (``slpay chargebacks resolve``)."""
     event_type = WON if won else LOST
     payload = {"trackingNumber": chargeback_id, "decidedBy": "operator", "note": note}
-    return _insert_missing(d, [_new(d, event_type, chargeback_id, payload, "operator")]) == 1
+    return _insert_missing(hub, [_new(org, event_type, chargeback_id, payload, "operator")]) == 1
 
 
 def _dm(d: Deps, cb: str) -> tuple[Any, Any]:
