@@ -72,6 +72,8 @@ def test_json_counts_match_the_scenario(run: tuple[Path, dict[str, Any]]) -> Non
     # Each injected duplicate is refused once; the capture-on-shipment events may add more
     # (the capture's own webhook and slpay's record of it carry the same key).
     assert out["duplicates_skipped"] >= injected["duplicated_webhooks"] == 2
+    # Both outage orders' events (order intake, authorization, capture) waited for SL.
+    assert out["observed"]["deferred_during_sl_outage"] >= 2
 
 
 def test_sl_holds_one_so_and_one_prepayment_per_payment_and_paid_invoices(

@@ -31,6 +31,8 @@ class Context:
     notes: list[str] = field(default_factory=list)
     #: Faults the scenario injected, by kind (dropped, duplicated, reordered webhooks; ...).
     injected: dict[str, int] = field(default_factory=dict)
+    #: What the scenario saw happen on the way (e.g. events deferred during the SL outage).
+    observed: dict[str, int] = field(default_factory=dict)
     #: Steps that could not run in this build, with the reason (printed, and in the JSON).
     skipped: list[str] = field(default_factory=list)
 

@@ -136,6 +136,7 @@ def result(ctx: Context) -> dict[str, Any]:
     return {
         **ctx.env.hub.summary(),
         "injected": dict(ctx.injected),
+        "observed": dict(ctx.observed),
         "unreleased_batches": unreleased_batches(ctx),
         "open_tasks": kinds,
         "skipped": list(ctx.skipped),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from slpay.connectors.dynamics_sl import schema as sl
 from slpay.connectors.dynamics_sl.conventions import read_char
@@ -12,7 +12,7 @@ from slpay.demo.context import Context
 from slpay.errors import SlpayError
 from slpay.sandbox.sl import users
 from slpay.sandbox.sl.release import release_all
-from slpay.store.schema import xref
+from slpay.store.schema import inbox, xref
 
 
 def capture_on_ship_available(ctx: Context) -> bool:
@@ -38,6 +38,14 @@ def captures_of(ctx: Context, number: str) -> list[str]:
     stmt = select(x.transaction_id).where(x.order_number == number, x.operation == "capture")
     with ctx.env.hub.deps.hub.connect() as conn:
         return [str(t) for t in conn.execute(stmt).scalars()]
+
+
+def deferred_events(ctx: Context) -> int:
+    """Inbox events waiting for another attempt after a failed one (e.g. SL unavailable)."""
+    i = inbox.c
+    stmt = select(func.count()).select_from(inbox).where(i.status == "new", i.attempts > 0)
+    with ctx.env.hub.deps.hub.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
 
 
 def _ship_and_invoice(ctx: Context, number: str) -> str | None:
