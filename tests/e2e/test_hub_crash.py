@@ -12,6 +12,8 @@ The 2,000-order version is marked ``slow`` and runs only when asked: ``pytest -m
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,12 +31,13 @@ from _hub_procs import (
     wait_for,
     write_settings,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from slpay.sandbox.sl.company import init_company
 from slpay.sandbox.sl.engine import open_engine
 from slpay.sandbox.sl.release import release_all
 from slpay.store import make_engine
+from slpay.store.schema import inbox
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -99,6 +102,54 @@ def test_kill_9_mid_run_then_restart_posts_every_order_exactly_once(
     tmp_path: Path, sl_engine: Engine
 ) -> None:
     _crash_and_restart(tmp_path, sl_engine, n=150, late=10)
+
+
+def test_claims_of_a_workflow_cancelled_after_the_crash_are_given_back_and_posted_once(
+    tmp_path: Path, sl_engine: Engine
+) -> None:
+    # An operator cancels an interrupted micro-batch with DBOS's own CLI before the restart:
+    # DBOS will never run it again, so its claimed events must return to the inbox.
+    n, port = 40, free_port()
+    hub_url = f"sqlite:///{tmp_path / 'hub.db'}"
+    webhook_url = f"http://127.0.0.1:{port}/webhooks/cybersource"
+    with cybersource_sandbox(tmp_path / "cybersource.db", webhook_url) as cs:
+        config = write_settings(
+            tmp_path / "slpay.yaml", cs_url=cs.base_url, sl_url=str(sl_engine.url), hub_url=hub_url
+        )
+        serve = ServeProcess(config, "crash-1", port, tmp_path).start()
+        hub = make_engine(hub_url)
+        try:
+            payments = create_sales(cs, _orders("CAN", n))
+            wait_for(lambda: undelivered_webhooks(cs) == 0, 120, "webhooks not acknowledged")
+            set_processing(serve.url, paused=False)
+            wait_for(lambda: inbox_counts(hub)["claimed"] > 0, 120, "nothing claimed")
+            serve.kill9()
+            owners = _claim_owners(hub)
+            assert owners, "killed between micro-batches: nothing in flight"
+            for workflow_id in owners:
+                _dbos_cancel(hub_url, workflow_id)
+            serve.start()
+            set_processing(serve.url, paused=False)
+            wait_for(lambda: inbox_counts(hub)["done"] == 2 * n, 120, "claims never given back")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- serve log ---\n{serve.log_tail()}") from None
+        finally:
+            serve.stop()
+            hub.dispose()
+        assert_each_posted_once(hub, sl_engine, payments)
+
+
+def _claim_owners(hub: Engine) -> list[str]:
+    with hub.connect() as conn:
+        stmt = select(inbox.c.claimed_by).where(inbox.c.status == "claimed").distinct()
+        return [str(w) for w in conn.execute(stmt).scalars()]
+
+
+def _dbos_cancel(db_url: str, workflow_id: str) -> None:
+    dbos = Path(sys.executable).with_name("dbos")
+    cmd = [str(dbos), "workflow", "cancel", workflow_id, "--sys-db-url", db_url]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.slow

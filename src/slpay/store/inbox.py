@@ -9,7 +9,9 @@ Workers call :func:`claim_batch`: one ``UPDATE … WHERE id IN (SELECT … FOR U
 RETURNING`` on PostgreSQL, so several processes claim disjoint batches; on SQLite the same
 statement runs under the database's single write lock. Claimed events end ``done``,
 ``parked`` or ``ignored``, or go back to ``new`` with a later ``next_attempt_at``
-(:func:`defer`). :func:`release_stale_claims` hands a dead worker's events back.
+(:func:`defer`). :func:`release_stale_claims` hands a dead worker's events back by age;
+:func:`claim_owners` and :func:`release_claims_of` let the hub give back the claims of
+workflows that will never finish (cancelled, failed), whatever their age.
 """
 
 from __future__ import annotations
@@ -230,6 +232,26 @@ def release_stale_claims(conn: Connection, claimed_before: datetime) -> int:
     stmt = (
         update(inbox)
         .where(inbox.c.status == "claimed", inbox.c.claimed_at < claimed_before)
+        .values(status="new", claimed_by=None, claimed_at=None)
+    )
+    return conn.execute(stmt).rowcount
+
+
+def claim_owners(conn: Connection, claimed_before: datetime) -> list[str]:
+    """Workers (micro-batch workflow ids) holding events claimed before ``claimed_before``."""
+    stmt = (
+        select(inbox.c.claimed_by)
+        .where(inbox.c.status == "claimed", inbox.c.claimed_at < claimed_before)
+        .distinct()
+    )
+    return sorted(str(w) for w in conn.execute(stmt).scalars() if w is not None)
+
+
+def release_claims_of(conn: Connection, workers: Iterable[str]) -> int:
+    """Hand back every event still claimed by one of ``workers`` (they will never finish)."""
+    stmt = (
+        update(inbox)
+        .where(inbox.c.status == "claimed", inbox.c.claimed_by.in_(list(workers)))
         .values(status="new", claimed_by=None, claimed_at=None)
     )
     return conn.execute(stmt).rowcount

@@ -5,16 +5,29 @@ looks for executors whose heartbeat is older than ``heartbeat_stale_s``: their P
 workflows are recovered (:meth:`Runtime.recover_peers`) and their heartbeat row removed, so
 the take-over happens once. A dead process restarted with the same executor id recovers its
 own work at launch anyway (DBOS does that), and simply starts beating again.
+
+Recovery brings back workflows, not claims: a micro-batch that DBOS will never run again
+(cancelled by an operator, failed in a step, past its recovery attempts) would hold its
+claimed inbox events forever. :func:`release_orphaned_claims` hands those events back once
+their claim is older than the staleness limit; SL business keys make a late re-run harmless.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
+from slpay.logs import get_logger
 from slpay.store.control import set_flag
+from slpay.store.inbox import claim_owners, release_claims_of
 from slpay.store.schema import control
+
+if TYPE_CHECKING:
+    from slpay.workflows.runtime import Runtime
+
+log = get_logger(__name__)
 
 PREFIX = "heartbeat:"
 
@@ -45,3 +58,16 @@ def live_executors(conn: Connection) -> list[str]:
     """Every executor with a heartbeat row (live or not yet noticed as dead)."""
     stmt = select(control.c.name).where(control.c.name.like(PREFIX + "%"))
     return sorted(str(n)[len(PREFIX) :] for n in conn.execute(stmt).scalars())
+
+
+def release_orphaned_claims(engine: Engine, runtime: Runtime, older_than: timedelta) -> int:
+    """Give back inbox events claimed by workflows that will never run again; how many."""
+    with engine.connect() as conn:
+        owners = claim_owners(conn, datetime.now(UTC) - older_than)
+    lost = sorted(set(owners) - runtime.unfinished(owners))
+    if not lost:
+        return 0
+    with engine.begin() as conn:
+        released = release_claims_of(conn, lost)
+    log.warning("hub.orphaned_claims_released", workflows=lost, events=released)
+    return released

@@ -135,6 +135,8 @@ class Hub:
     def _beat_and_recover(self) -> None:
         self._beat()
         self.recover_dead_peers()
+        stale_after = timedelta(seconds=self.deps.settings.workflows.heartbeat_stale_s)
+        heartbeat.release_orphaned_claims(self.deps.hub, self.runtime, stale_after)
 
     def recover_dead_peers(self) -> list[str]:
         """Take over the workflows of executors whose heartbeat is stale."""

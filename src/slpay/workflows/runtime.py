@@ -127,6 +127,22 @@ class Runtime:
         )
         return len(rows)
 
+    def unfinished(self, workflow_ids: list[str]) -> set[str]:
+        """Those of ``workflow_ids`` that DBOS may still run (enqueued or pending).
+
+        Anything else — finished, failed, cancelled, past its recovery attempts, or unknown —
+        will never run again here or in any other process.
+        """
+        if not workflow_ids:
+            return set()
+        rows = DBOS.list_workflows(
+            workflow_ids=workflow_ids,
+            status=["ENQUEUED", "PENDING"],
+            load_input=False,
+            load_output=False,
+        )
+        return {str(r.workflow_id) for r in rows}
+
     def recover_peers(self, executor_ids: list[str]) -> int:
         """Take over the PENDING workflows of dead executors; returns how many."""
         if not executor_ids:
