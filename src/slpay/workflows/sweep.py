@@ -3,9 +3,10 @@
 Every ``workflows.sweep_interval_s`` the hub searches Cybersource (TSS) for transactions
 submitted in the last ``sweep_window_minutes`` and stores, with source ``sweep``, each event
 the webhook would have carried — under the *same* dedupe key
-(``organizationId|eventType|id``). Keys already in the inbox are skipped before inserting, so
-a sweep repeated every few minutes adds nothing for payments already announced, and a webhook
-arriving after the sweep is counted as a duplicate.
+(``organizationId|eventType|id``). What is already in the inbox for a transaction is skipped
+before inserting (an authorization's outcome counts once, whichever of accept/review/reject
+or a later decision announced it), so a sweep repeated every few minutes adds nothing for
+payments already announced, and a webhook arriving after the sweep is counted as a duplicate.
 """
 
 from __future__ import annotations
@@ -47,6 +48,26 @@ def event_types(summary: TransactionSummary) -> list[str]:
     if "ics_void" in names:
         types.append("payments.voids.accept")
     return types
+
+
+#: Notifications that announce the outcome of one authorization. A review later accepted or
+#: rejected is searched as accepted/rejected, while the webhook said "review": any one of them
+#: already in the inbox means the authorization was announced, so the sweep adds nothing.
+_AUTH_OUTCOMES = frozenset(
+    {
+        "payments.payments.accept",
+        "payments.payments.review",
+        "payments.payments.reject",
+        "payments.payments.partial.approval",
+        "risk.casemanagement.decision.accept",
+        "risk.casemanagement.decision.reject",
+    }
+)
+
+
+def family(event_type: str) -> str:
+    """What a notification announces about its transaction, for the sweep's "already seen"."""
+    return "authorization" if event_type in _AUTH_OUTCOMES else event_type
 
 
 def _events(d: Deps, summaries: list[TransactionSummary]) -> list[NewEvent]:
@@ -93,13 +114,15 @@ def sweep_once(d: Deps, *, now: datetime | None = None) -> int:
     if not candidates:
         return 0
     with d.hub.begin() as conn:
-        keys = [c.dedupe_key for c in candidates]
-        known: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            stmt = select(inbox.c.dedupe_key).where(inbox.c.dedupe_key.in_(chunk))
-            known.update(conn.execute(stmt).scalars())
-        missing = [c for c in candidates if c.dedupe_key not in known]
+        ids = sorted({c.resource_id for c in candidates})
+        known: set[tuple[str, str]] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            stmt = select(inbox.c.resource_id, inbox.c.event_type).where(
+                inbox.c.resource_id.in_(chunk)
+            )
+            known.update((rid, family(et)) for rid, et in conn.execute(stmt))
+        missing = [c for c in candidates if (c.resource_id, family(c.event_type)) not in known]
         new = sum(insert_events(conn, missing)) if missing else 0
     if new:
         log.info("sweep.found", new=new, searched=len(summaries))
