@@ -6,7 +6,7 @@ than Decimal); :func:`from_minor` turns a total back into Decimal where it is po
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from slpay.domain.money import exponent
@@ -44,6 +44,11 @@ def to_minor(text: str, currency: str) -> int:
     """``"-12.34"`` → ``-1234`` (exact); more decimals than the currency allows is refused."""
     exp = exponent(currency)
     value = text.strip()
+    # Fast path, the shape reports use ("-12.34"): int() of the digits without the point.
+    if exp and len(value) > exp + 1 and value[-exp - 1] == "." and value[-exp:].isdigit():
+        head = value[: -exp - 1]
+        if head.lstrip("-").isdigit():
+            return int(head + value[-exp:])
     negative = value.startswith("-")
     whole, _, frac = value.lstrip("+-").partition(".")
     if len(frac) > exp or not (whole or frac) or not (whole + frac).isdigit():
@@ -64,7 +69,7 @@ def decimal_to_minor(amount: Decimal, currency: str) -> int:
 
 def float_to_minor(value: float, currency: str) -> int:
     """An SL FLOAT column in minor units (the SL boundary: rounded to the currency)."""
-    return round(value * 10 ** exponent(currency))
+    return round(value * int(10 ** exponent(currency)))
 
 
 @dataclass(frozen=True)
@@ -89,10 +94,15 @@ class FeeRule:
     percent: Decimal
     per_item_minor: int
 
+    #: percent * 10^4, computed once (a day holds a million purchases).
+    pct_e4: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pct_e4", int(self.percent.scaleb(4)))
+
     def fee_minor(self, amount_minor: int) -> int:
         """The fee in minor units (integer arithmetic; exact for up to 4 percent decimals)."""
-        pct = int(self.percent.scaleb(4))  # percent * 10^4
-        scaled = abs(amount_minor) * pct  # fee * 10^6 in minor units
+        scaled = abs(amount_minor) * self.pct_e4  # the fee * 10^6, in minor units
         return (scaled * 2 + 10**6) // (2 * 10**6) + self.per_item_minor
 
 

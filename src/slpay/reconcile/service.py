@@ -208,10 +208,12 @@ class Reconciler:
             return None
 
     def _counted(self, rows: Iterator[SettledRow]) -> Iterator[SettledRow]:
-        for n, row in enumerate(rows, start=1):
-            if n % 50_000 == 0:
-                self.progress("report", n)
-            yield row
+        # Progress per 50,000 rows, passed through in slices (no per-row generator frame).
+        n = 0
+        while chunk := list(itertools.islice(rows, 50_000)):
+            n += len(chunk)
+            self.progress("report", n)
+            yield from chunk
 
 
 def _matched_keys(side: SLSide, currency: str) -> Iterator[str]:

@@ -15,12 +15,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, String, and_, select, type_coerce
 
 from slpay.connectors.dynamics_sl import schema as sl
 from slpay.connectors.dynamics_sl.xref import slpay_xref
-from slpay.domain.reconciliation import float_to_minor, from_minor
-from slpay.reconcile.keys import CLEARING_SIGN, sl_key, split_sl_key
+from slpay.domain.money import exponent
+from slpay.domain.reconciliation import from_minor
+from slpay.reconcile.keys import CLEARING_SIGN, sl_key
 
 #: Operations matched against Payment Batch Detail rows by request id.
 ROW_OPERATIONS = frozenset({"capture", "refund"})
@@ -101,7 +102,15 @@ def load_sl_side(
     lo = datetime.combine(day - timedelta(days=lookback_days), datetime.min.time())
     hi = datetime.combine(day + timedelta(days=ahead_days + 1), datetime.min.time())
     stmt = (
-        select(x.biz_key, a.CuryOrigDocAmt, a.CuryId, a.DocDate, a.CustOrdNbr, a.DocType, a.RefNbr)
+        select(
+            x.biz_key,
+            a.CuryOrigDocAmt,
+            a.CuryId,
+            type_coerce(a.DocDate, String),
+            a.CustOrdNbr,
+            a.DocType,
+            a.RefNbr,
+        )
         .select_from(
             slpay_xref.join(
                 sl.ARDoc,
@@ -117,20 +126,34 @@ def load_sl_side(
     )
     side = SLSide()
     intern: dict[str, str] = {}
+    days: dict[object, int] = {}
+    scale: dict[str, int] = {}
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=20_000).execute(stmt)
         for part in result.partitions():
             for key, value, cury, when, ref, doc_type, ref_nbr in part:
-                txn, op = split_sl_key(key)
+                txn, _, op = key.rpartition(":")
                 sign = CLEARING_SIGN.get(op)
                 if sign is None or key in exclude:
                     continue
-                cur = cury.rstrip()
-                cur = intern.setdefault(cur, cur)
+                cur = intern.get(cury)
+                if cur is None:
+                    cur = intern[cury] = cury.rstrip()
+                    scale[cur] = 10 ** exponent(cur)
+                ordinal = days.get(when)
+                if ordinal is None:
+                    ordinal = days[when] = _ordinal(when)
                 side.add(
-                    txn, op, sign * float_to_minor(value, cur), cur, when.toordinal(),
+                    txn, op, sign * round(value * scale[cur]), cur, ordinal,
                     ref.rstrip(), f"{doc_type.rstrip()} {ref_nbr.rstrip()}",
                 )  # fmt: skip
             if on_rows is not None:
                 on_rows(len(side))
     return side
+
+
+def _ordinal(when: object) -> int:
+    """DocDate as read: text on SQLite (no per-row parsing), a datetime elsewhere."""
+    if isinstance(when, datetime | date):
+        return when.toordinal()
+    return date.fromisoformat(str(when)[:10]).toordinal()

@@ -68,14 +68,21 @@ def record_settled(
     conn.execute(
         delete(recon_settled).where(recon_settled.c.day == d, recon_settled.c.currency == currency)
     )
-    batch: list[dict[str, str]] = []
+    # A day can settle a million documents: the driver's executemany, not per-row Core
+    # parameter processing (five times faster here).
+    sql = (
+        "INSERT INTO recon_settled (sl_key, day, currency) VALUES (?, ?, ?)"
+        if conn.dialect.paramstyle == "qmark"
+        else "INSERT INTO recon_settled (sl_key, day, currency) VALUES (%s, %s, %s)"
+    )
+    batch: list[tuple[str, str, str]] = []
     for k in keys:
-        batch.append({"sl_key": k, "day": d, "currency": currency})
+        batch.append((k, d, currency))
         if len(batch) >= chunk:
-            conn.execute(insert(recon_settled), batch)
+            conn.exec_driver_sql(sql, batch)
             batch = []
     if batch:
-        conn.execute(insert(recon_settled), batch)
+        conn.exec_driver_sql(sql, batch)
 
 
 def record_day(conn: Connection, day: date, status: str, summary: dict[str, Any]) -> None:
