@@ -151,6 +151,22 @@ class Runtime:
         log.warning("runtime.recovered_peers", executors=executor_ids, workflows=len(handles))
         return len(handles)
 
+    def pending_of(self, executor_id: str) -> int:
+        """PENDING workflows of ``executor_id`` in this version (what a recovery re-enqueues).
+
+        DBOS logs and skips a workflow it fails to re-enqueue; while any is left, the dead
+        peer's heartbeat is kept so that the next beat tries again (a PENDING workflow also
+        holds a slot of the SL queue's global concurrency until it is recovered).
+        """
+        rows = DBOS.list_workflows(
+            executor_id=executor_id,
+            status="PENDING",
+            app_version=self.application_version,
+            load_input=False,
+            load_output=False,
+        )
+        return len(rows)
+
     def fork(self, workflow_id: str, start_step: int) -> str:
         """Re-run ``workflow_id`` from ``start_step`` (earlier steps' results reused)."""
         handle = DBOS.fork_workflow(workflow_id, start_step)
