@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from slpay.api.server import uvicorn_config
 from slpay.bootstrap import build_app, build_hub
@@ -24,8 +25,10 @@ from slpay.config import Settings
 from slpay.sandbox.cybersource import SandboxConfig, run_in_thread
 from slpay.sandbox.sl.company import init_company
 from slpay.sandbox.sl.engine import open_engine
+from slpay.store.inbox import InboxEvent
 from slpay.store.schema import inbox
 from slpay.workflows.hub import Hub
+from slpay.workflows.o2c import plan_event
 
 pytestmark = pytest.mark.timeout(120)
 KEY = "intake-key-for-tests-0001"
@@ -167,10 +170,50 @@ def test_a_repeated_order_number_is_a_duplicate_stored_once(api: Api) -> None:
     assert len([r for r in api.inbox_rows() if r.resource_id == "DUP-1"]) == 1
 
 
-def test_a_declined_card_is_a_402_and_no_order_is_stored(api: Api) -> None:
+def test_a_declined_card_is_a_402_and_the_order_is_stored_for_the_reject_webhook(
+    api: Api,
+) -> None:
     token = transient_token(api)
     response = api.post(order("DEC-1", total="3001.00", transient_token=token))
     assert response.status_code == 402
     assert response.json()["status"] == "DECLINED"
-    assert response.json()["payment_id"]
-    assert [r for r in api.inbox_rows() if r.resource_id == "DEC-1"] == []
+    payment_id = response.json()["payment_id"]
+    assert payment_id
+    (row,) = [r for r in api.inbox_rows() if r.resource_id == "DEC-1"]
+    assert row.payload["payment_id"] == payment_id
+    assert token not in str(row.payload)
+    # The authorization carried the shop's billing address and lines.
+    details = api.hub.deps.cs.get_transaction(payment_id).model_dump(by_alias=True, mode="json")
+    assert details["orderInformation"]["billTo"]["email"] == "ann@example.com"
+    assert [li["productSku"] for li in details["orderInformation"]["lineItems"]] == ["SKU-100"]
+
+
+def test_the_reject_webhook_of_a_declined_api_order_writes_a_cancelled_so_for_the_customer(
+    api: Api,
+) -> None:
+    token = transient_token(api)
+    lines = [{"sku": "SKU-900", "name": "Big widget", "quantity": "1", "unit_price": "3001.00"}]
+    response = api.post(order("DEC-2", total="3001.00", lines=lines, transient_token=token))
+    assert response.status_code == 402
+    payment_id = response.json()["payment_id"]
+    reject = InboxEvent(
+        id=0, dedupe_key=f"org|payments.payments.reject|{payment_id}", organization_id="org",
+        event_type="payments.payments.reject", resource_id=payment_id, source="webhook",
+        received_at=datetime.now(UTC), payload={}, status="claimed", attempts=1,
+        next_attempt_at=None, last_error=None, claimed_by=None, claimed_at=None,
+    )  # fmt: skip
+    d = api.hub.deps
+    plan = plan_event(d, reject)  # the batch's planning: raises (→ parked) without a customer
+    assert plan.order is not None
+    assert plan.order.cancelled
+    assert plan.order.customer.email == "ann@example.com"
+    so = d.writer.write_order(plan.order)
+    with d.writer.engine.connect() as conn:
+        header = conn.execute(
+            text("SELECT Cancelled, CustID FROM SOHeader WHERE OrdNbr = :n"), {"n": so.ord_nbr}
+        ).one()
+        email = conn.execute(
+            text("SELECT EMailAddr FROM Customer WHERE CustId = :c"), {"c": header.CustID}
+        ).scalar_one()
+    assert header.Cancelled == 1
+    assert email.strip() == "ann@example.com"
