@@ -13,8 +13,6 @@ from typing import Annotated
 import typer
 
 from slpay.hub_cli import ConfigOption, DbOption, _settings
-from slpay.store import make_engine, migrate
-from slpay.workflows.chargebacks import queue_decision
 
 
 def resolve(
@@ -25,6 +23,10 @@ def resolve(
     db: DbOption = None,
 ) -> None:
     """Record that a chargeback was won or lost."""
+    # Imported here: the workflows pull in DBOS, which `slpay --help` should not pay for.
+    from slpay.store import make_engine, migrate
+    from slpay.workflows.chargebacks import queue_decision
+
     settings = _settings(config)
     engine = make_engine(db or settings.hub.db_url)
     migrate(engine)
