@@ -143,6 +143,36 @@ def test_an_order_on_hold_or_a_sale_is_not_captured_on_shipment(env: Env) -> Non
     assert list(prepayments(env).values()) == [Decimal("18.00")]  # the sale's own capture
 
 
+def test_a_review_accepted_with_its_capture_is_not_captured_again_on_shipment(env: Env) -> None:
+    body = card_payment("SHIP-DM", "40.00", capture=False, address1="2 London Bridge")
+    body["orderInformation"]["billTo"]["email"] = "ship-dm@example.com"
+    response = env.cs.post("/pts/v2/payments", json=body)
+    assert response.json()["status"] == "AUTHORIZED_PENDING_REVIEW", response.text
+    auth = str(response.json()["id"])
+    decision = {
+        "decisionInformation": {"decision": "ACCEPT", "comments": "looks fine"},
+        "processingInformation": {"actionList": ["CAPTURE"]},
+    }
+    assert env.cs.post(f"/risk/v1/decisions/{auth}/actions", json=decision).status_code == 201
+    settle_webhooks(env)
+    wait_for(lambda: len(prepayments(env)) == 1)  # the review's capture, via its webhook
+
+    users.ship(env.sl, ord_nbrs(env.sl)["SHIP-DM"])
+    assert env.hub.capture_shipments() == 1
+    wait_for(lambda: _skipped(env, "SHIP-DM"))
+    settle_webhooks(env)
+    assert list(prepayments(env).values()) == [Decimal("40.00")]
+    assert _captured_entries(env, auth) == 0
+    assert env.hub.summary()["parked"] == 0
+    found = env.cs.post("/tss/v2/searches", json={"query": f"rootId:{auth}"}).json()
+    summaries = found["_embedded"]["transactionSummaries"]
+    captures = [
+        t for t in summaries
+        if "ics_bill" in [a["name"] for a in t["applicationInformation"]["applications"]]
+    ]  # fmt: skip
+    assert len(captures) == 1
+
+
 def _captured_entries(env: Env, auth: str) -> int:
     with env.hub.deps.hub.connect() as conn:
         return [e.action for e in timeline(conn, auth)].count("capture.on_shipment")

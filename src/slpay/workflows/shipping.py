@@ -24,8 +24,9 @@ writes its PP (or PA) exactly as for a capture announced by a webhook.
   later counts as a duplicate. Its source is ``api`` (slpay's own API call, not a
   notification).
 
-A merchant that captures itself should turn ``capture_on_ship`` off: Cybersource would refuse
-the shipment's capture as exceeding the authorization, and a parked task would say so.
+- Captures of the authorization made elsewhere (a Decision Manager review accepted with its
+  capture, or the merchant capturing itself) are found in TSS under the authorization's rootId
+  and taken off what the shipments may capture; a fully captured authorization is skipped.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from slpay.store import audit, control, tasks
 from slpay.store.inbox import NewEvent, insert_events
 from slpay.store.schema import xref
 from slpay.workflows.context import Deps, deps
+from slpay.workflows.refunds import live, total, transactions_of
 from slpay.workflows.runtime import Runtime, step, workflow
 
 log = get_logger(__name__)
@@ -165,6 +167,12 @@ def plan_step(shipment: Shipment) -> CapturePlan:
     if authorized is None:
         return CapturePlan(shipment, skip="the authorization carries no amount")
     rows = shipped_amounts(d.writer.engine, shipment.cpny_id, shipment.sl_ord_nbr)
+    elsewhere = captured_elsewhere(d, shipment, [sid for sid, _, _ in rows])
+    if elsewhere > 0:
+        authorized = authorized - Money(elsewhere, authorized.currency)
+        if authorized.amount <= 0:
+            reason = f"already captured outside shipping ({elsewhere} {authorized.currency})"
+            return CapturePlan(shipment, skip=reason)
     currencies = {c for _, _, c in rows if c and c != authorized.currency}
     if currencies:
         return CapturePlan(shipment, skip=f"shipper currency {sorted(currencies)} differs")
@@ -175,6 +183,28 @@ def plan_step(shipment: Shipment) -> CapturePlan:
     if amount.amount <= 0:
         return CapturePlan(shipment, skip="nothing of the authorization is left to capture")
     return CapturePlan(shipment, amount, final)
+
+
+def captured_elsewhere(d: Deps, shipment: Shipment, shipper_ids: list[str]) -> Decimal:
+    """What of the authorization was captured by something other than its shipments.
+
+    A Decision Manager review accepted with ``actionList: ["CAPTURE"]`` (or the merchant
+    capturing itself) leaves follow-on captures under the authorization's rootId; the
+    authorization's own ``applications`` do not show them. Our own shipment captures are
+    recognized by the transactionId each shipper's capture carries (searched for, as TSS
+    summaries need not echo it), so a concurrent shipper is never mistaken for one."""
+    captures = live(transactions_of(d, shipment.auth_id), "capture")
+    if not captures:
+        return Decimal(0)
+    ours: set[str] = set()
+    for sid in shipper_ids:
+        sibling = Shipment(
+            shipment.auth_id, shipment.cpny_id, sid, shipment.sl_ord_nbr, shipment.order_number
+        )
+        found = _find_capture(d, transaction_id(sibling))
+        if found:
+            ours.add(found)
+    return total([t for t in captures if t.id not in ours])
 
 
 def _find_capture(d: Deps, tid: str) -> str | None:
