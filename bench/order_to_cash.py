@@ -8,10 +8,11 @@ Run: ``.venv/bin/python bench/order_to_cash.py`` (``--help`` for options). In on
 2. **End to end**: ``--orders`` captured sales (two lines, a bill-to) are created in a
    Cybersource sandbox; their signed ``payments.captures.accept`` notifications are offered
    by wrk to ``slpay serve`` (its own process, processing paused), then processing resumes.
-   ``orders_per_s`` = orders / time from the resume until SL holds one SO and one PP per
-   order (counted in SL). Then ``--live`` more sales are offered at ``--live-rate`` with
-   processing running; ``p99_to_sl_ms`` is, per event, the webhook's acknowledgement (inbox
-   ``received_at``) → its PP recorded after the SL commit (xref ``created_at``).
+   ``orders_per_s`` = orders / time from the resume until every event is marked done by
+   the finish step (then SL is checked to hold one SO and one PP per order). Then
+   ``--live`` more sales are offered at ``--live-rate`` with processing running;
+   ``p99_to_sl_ms`` is, per event, the webhook's acknowledgement (inbox ``received_at``) →
+   its PP recorded after the SL commit (xref ``created_at``).
 3. **Baseline**: the first ``--baseline`` of the same notifications processed by one DBOS
    workflow per event (``bench/_o2c_baseline.py``: claim, enrich + transform + write SO and
    PP, finish) into a fresh hub store and SL company; ``vs_one_workflow_per_event`` =
@@ -45,14 +46,19 @@ def _ingest(wrk: str, port: int, tsv: Path, count: int, hub_url: str, ids: set[s
         raise SystemExit(f"only {stored} of {count} notifications were stored")
 
 
-def _drain(hub_url: str, sl_url: str, expected: int, timeout: float) -> float:
-    """Resume processing; seconds until SL holds ``expected`` SOs and PPs."""
+def _drain(hub_url: str, sl_url: str, ids: set[str], timeout: float) -> float:
+    """Resume processing; seconds until the finish step has marked every event done (its
+    xref and audit committed) and SL holds one SO and one PP per event."""
+    expected = len(ids)
     start = time.perf_counter()
     setup.set_paused(hub_url, False)
-    ok = setup.wait_for(lambda: setup.sl_documents(sl_url) == (expected, expected), timeout)
+    ok = setup.wait_for(lambda: setup.inbox_counts(hub_url, ids).get("done", 0) == expected,
+                        timeout)  # fmt: skip
     seconds = time.perf_counter() - start
     if not ok:
-        raise SystemExit(f"SL holds {setup.sl_documents(sl_url)} of {expected} after {timeout}s")
+        raise SystemExit(f"inbox {setup.inbox_counts(hub_url, ids)} after {timeout}s")
+    if setup.sl_documents(sl_url) != (expected, expected):
+        raise SystemExit(f"SL holds {setup.sl_documents(sl_url)} for {expected} orders")
     return seconds
 
 
@@ -83,7 +89,7 @@ def end_to_end(wrk: str, work: Path, args: argparse.Namespace) -> dict[str, floa
             ids = {txn for txn, _ in drain}
             tsv = setup.write_notifications(work / "drain.tsv", drain)
             _ingest(wrk, port, tsv, n, hub_url, ids)
-            seconds = _drain(hub_url, sl_url, n, args.timeout)
+            seconds = _drain(hub_url, sl_url, ids, args.timeout)
             statuses = setup.inbox_counts(hub_url, ids)
             print(f"  drained {n} orders in {seconds:.2f}s; inbox: {statuses}")
             live_tsv = setup.write_notifications(work / "live.tsv", live)

@@ -7,6 +7,7 @@ follows ``xref`` from one to the others). ``detail`` is redacted before it is st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -57,6 +58,29 @@ def append_audit(
         .returning(audit.c.id)
     )
     return int(conn.execute(stmt).scalar_one())
+
+
+def append_audits(
+    conn: Connection,
+    entries: Sequence[tuple[str, System, str, dict[str, Any] | None]],
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Append many entries ``(key, system, action, detail)`` in one statement (a micro-batch's
+    timeline), in order; returns how many."""
+    if not entries:
+        return 0
+    when = at or datetime.now(UTC)
+    rows = []
+    for key, system, action, detail in entries:
+        if system not in AUDIT_SYSTEMS:
+            raise ValueError(f"unknown system: {system}")
+        rows.append(
+            {"key": key, "at": when, "system": system, "action": action,
+             "detail": redact_data(detail or {})}
+        )  # fmt: skip
+    conn.execute(insert(audit), rows)
+    return len(rows)
 
 
 def timeline(conn: Connection, *keys: str) -> list[AuditEntry]:

@@ -7,6 +7,7 @@ Amounts are kept as Decimal text with their currency.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -74,6 +75,38 @@ def record_xref(conn: Connection, ref: Xref, *, now: datetime | None = None) -> 
     conn.execute(
         stmt.on_conflict_do_update(index_elements=["transaction_id", "operation"], set_=updates)
     )
+
+
+def record_xrefs(conn: Connection, refs: Sequence[Xref], *, now: datetime | None = None) -> int:
+    """:func:`record_xref` for many rows in one executemany (a micro-batch's finish step).
+
+    The same (transaction id, operation) twice is merged first, later non-null values
+    winning, as two calls would leave it; returns how many rows were written."""
+    now = now or datetime.now(UTC)
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for ref in refs:
+        values: dict[str, Any] = {name: getattr(ref, name) for name in _REFS}
+        if ref.amount is not None:
+            values["amount"] = str(ref.amount)
+        row = merged.setdefault((ref.transaction_id, ref.operation), dict.fromkeys(_REFS))
+        row.update({k: v for k, v in values.items() if v is not None})
+    if not merged:
+        return 0
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(xref)
+    updates: dict[str, Any] = {
+        name: func.coalesce(stmt.excluded[name], xref.c[name]) for name in _REFS
+    }
+    updates["updated_at"] = stmt.excluded.updated_at
+    rows = [
+        {"transaction_id": txn, "operation": op, "created_at": now, "updated_at": now, **values}
+        for (txn, op), values in merged.items()
+    ]
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=["transaction_id", "operation"], set_=updates),
+        rows,
+    )
+    return len(rows)
 
 
 def find_xrefs(

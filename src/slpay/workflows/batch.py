@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from slpay.connectors.dynamics_sl.models import NotReleasedError, SLDocument
+from slpay.connectors.dynamics_sl.models import ItemResult, NotReleasedError, SLDocument
 from slpay.errors import SlpayError, TransientError
 from slpay.logs import get_logger
 from slpay.store import control
@@ -35,7 +35,7 @@ from slpay.store.schema import inbox
 from slpay.workflows import cancellations, chargebacks, refunds, sl_refunds
 from slpay.workflows.context import Deps, deps
 from slpay.workflows.metrics import observe_batch
-from slpay.workflows.o2c import Plan, payment_input, plan_event, prefetch_details
+from slpay.workflows.o2c import Plan, payment_inputs, plan_event, prefetch_details
 from slpay.workflows.records import record_outcomes
 from slpay.workflows.runtime import current_workflow_id, step, workflow
 
@@ -109,40 +109,75 @@ def _ok(plan: Plan, docs: list[SLDocument]) -> Outcome:
 
 
 def _write_order(d: Deps, plan: Plan) -> list[SLDocument]:
-    docs: list[SLDocument] = []
+    """One event's order alone (one SL transaction; the baseline of bench/order_to_cash.py)."""
     if plan.order is not None:
         plan.so = d.writer.write_order(plan.order)
-        docs.append(plan.so)
+    return _with_change(d, plan)
+
+
+def _with_change(d: Deps, plan: Plan) -> list[SLDocument]:
+    docs = [plan.so] if plan.order is not None and plan.so is not None else []
     if plan.change is not None and plan.so is not None:
         change = plan.change.__class__(**{**plan.change.__dict__, "ord_nbr": plan.so.ord_nbr})
         docs.append(d.writer.change_order(change))
     return docs
 
 
+def _write_orders(
+    d: Deps, plans: list[Plan], outcomes: dict[int, Outcome]
+) -> dict[int, list[SLDocument]]:
+    """Every plan's sales order in one SL transaction (``write_orders``, per-item results),
+    then its change; an event whose order was refused fails alone."""
+    orders = [p.order for p in plans if p.order is not None]
+    try:
+        results = {r.key: r for r in d.writer.write_orders(orders)} if orders else {}
+    except Exception as exc:  # SL unavailable: every event with an order waits
+        results = {o.key: ItemResult(o.key, error=_as_error(exc)) for o in orders}
+    written: dict[int, list[SLDocument]] = {}
+    for plan in plans:
+        try:
+            if plan.order is not None:
+                result = results[plan.order.key]
+                if result.error is not None:
+                    raise result.error
+                plan.so = result.document
+            written[plan.event.id] = _with_change(d, plan)
+        except Exception as exc:
+            outcomes[plan.event.id] = _failed(plan.event, exc, plan)
+    return written
+
+
+def _as_error(exc: Exception) -> SlpayError:
+    if isinstance(exc, SlpayError):
+        return exc
+    log.exception("o2c.unexpected")
+    return SlpayError(f"{type(exc).__name__}: {exc}")
+
+
 @step()
 def post_step(ids: list[int]) -> list[Outcome]:
-    """Enrich, transform and write the batch; one outcome per event."""
+    """Enrich and transform the batch, write its orders, money back, then the payments; one
+    outcome per event."""
     d = deps()
     outcomes: dict[int, Outcome] = {}
-    written: dict[int, list[SLDocument]] = {}
-    captures: list[Plan] = []
+    plans: list[Plan] = []
     events = _load(d, ids)
     details = prefetch_details(d, events)
     for event in events:
-        plan: Plan | None = None
-        if event.event_type in MONEY_BACK:  # refunds, voids, cancellations, chargebacks
-            outcomes[event.id] = _post_money_back(d, event)
+        if event.event_type in MONEY_BACK:
             continue
         try:
-            plan = plan_event(d, event, details)
-            written[event.id] = _write_order(d, plan)
+            plans.append(plan_event(d, event, details))
         except Exception as exc:
-            outcomes[event.id] = _failed(event, exc, plan)
-            continue
-        if plan.capture is not None:
-            captures.append(plan)
-        else:
-            outcomes[event.id] = _ok(plan, written[event.id])
+            outcomes[event.id] = _failed(event, exc)
+    written = _write_orders(d, plans, outcomes)
+    for event in events:  # refunds, voids, cancellations, chargebacks: after the orders
+        if event.event_type in MONEY_BACK:
+            outcomes[event.id] = _post_money_back(d, event)
+    captures = [p for p in plans if p.event.id in written and p.capture is not None]
+    for plan in plans:
+        if plan.event.id in written and plan.capture is None:
+            outcomes[plan.event.id] = _ok(plan, written[plan.event.id])
     outcomes.update(_post_payments(d, captures, written))
     return [outcomes[i] for i in sorted(outcomes)]
 
@@ -161,14 +196,12 @@ def _post_payments(
     d: Deps, plans: list[Plan], written: dict[int, list[SLDocument]]
 ) -> dict[int, Outcome]:
     out: dict[int, Outcome] = {}
-    ready: list[tuple[Plan, Any]] = []
-    for plan in plans:
-        try:
-            ready.append((plan, payment_input(d, plan)))
-        except Exception as exc:
-            out[plan.event.id] = _failed(plan.event, exc, plan)
-    if not ready:
+    if not plans:
         return out
+    try:
+        ready = list(zip(plans, payment_inputs(d, plans), strict=True))
+    except Exception as exc:  # SL unavailable while reading customers / invoices
+        return {plan.event.id: _failed(plan.event, exc, plan) for plan in plans}
     try:
         results = d.writer.write_payments([p for _, p in ready])
     except Exception as exc:  # SL unavailable: the whole micro-batch waits

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from slpay.connectors.dynamics_sl.models import (
     Application,
+    Customer,
     CustomerRef,
     OrderChange,
     OrderInput,
@@ -35,7 +36,7 @@ from slpay.domain.orders import Order, PaymentEvent
 from slpay.mapping.document import so_change, so_document
 from slpay.store.inbox import InboxEvent, find_by_key
 from slpay.workflows.context import Deps
-from slpay.workflows.sl_state import invoices_of
+from slpay.workflows.sl_state import ARDocState, invoices_of
 
 ORDER_EVENT = "order.created"
 AUTH_EVENTS = frozenset(
@@ -211,15 +212,35 @@ def plan_event(
 
 def payment_input(d: Deps, plan: Plan) -> PaymentInput:
     """The PP (order not invoiced yet) or PA (applied to the released invoice) of a capture."""
+    return payment_inputs(d, [plan])[0]
+
+
+def payment_inputs(d: Deps, plans: Sequence[Plan]) -> list[PaymentInput]:
+    """:func:`payment_input` for a micro-batch: customers and invoices read in one query each."""
+    sos = [p.so for p in plans if p.so is not None]
+    found = d.writer.find_customers([so.cust_id for so in sos])
+    applying = [so.ord_nbr for so in sos if not _auto_applies(found.get(so.cust_id.strip()))]
+    invoices = invoices_of(d.writer.engine, applying) if applying else {}
+    return [_payment_input(p, found, invoices) for p in plans]
+
+
+def _auto_applies(customer: Customer | None) -> bool:
+    # An unknown customer is left to SL's writer, which names the problem; never applied here.
+    return customer is None or customer.auto_apply
+
+
+def _payment_input(
+    plan: Plan, found: dict[str, Customer], invoices: dict[str, list[ARDocState]]
+) -> PaymentInput:
     so, capture = plan.so, plan.capture
     assert so is not None
     assert capture is not None
     assert capture.amount is not None
-    customer = d.writer.find_customer(cust_id=so.cust_id)
     applications: tuple[Application, ...] = ()
-    if customer is not None and not customer.auto_apply:
-        invoices = invoices_of(d.writer.engine, [so.ord_nbr]).get(so.ord_nbr, [])
-        open_released = [i for i in invoices if i.released and i.cury_doc_bal > 0]
+    if not _auto_applies(found.get(so.cust_id.strip())):
+        open_released = [
+            i for i in invoices.get(so.ord_nbr, []) if i.released and i.cury_doc_bal > 0
+        ]
         if open_released:
             applications = (Application("IN", open_released[0].ref_nbr),)
     return PaymentInput(

@@ -130,8 +130,9 @@ def payment_refs(conn: Connection, prefix: str, doc_types: Iterable[str], count:
     return [prefix + n for n in numbers]
 
 
-def order_numbers(conn: Connection, cpny_id: str, so_type_id: str, count: int) -> list[str]:
-    """New OrdNbrs from SOType.LastOrdNbr (+ OrdNbrPrefix), SOType row locked."""
+def lock_so_type(conn: Connection, cpny_id: str, so_type_id: str) -> dict[str, Any]:
+    """SOType's row, locked until the end of the transaction (a batch locks it first, to keep
+    the SOType → customer counter lock order of single orders)."""
     rows = lock_rows(
         conn, sl.SOType, sl.SOType.c.CpnyID == cpny_id, sl.SOType.c.SOTypeID == so_type_id
     )
@@ -141,7 +142,13 @@ def order_numbers(conn: Connection, cpny_id: str, so_type_id: str, count: int) -
             system=SYSTEM,
             operation="numbering",
         )
-    row = rows[0]._mapping
+    return dict(rows[0]._mapping)
+
+
+def order_numbers(conn: Connection, cpny_id: str, so_type_id: str, count: int) -> list[str]:
+    """``count`` new OrdNbrs from SOType.LastOrdNbr (+ OrdNbrPrefix), SOType row locked: a
+    micro-batch takes its whole block under one lock, with one collision query."""
+    row = lock_so_type(conn, cpny_id, so_type_id)
     prefix = read_char(row["OrdNbrPrefix"])
     used_raw = _existing(conn, sl.SOHeader.c.OrdNbr, sl.SOHeader.c.CpnyID == cpny_id)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert, select
 
 from slpay.connectors.dynamics_sl import customers
 from slpay.connectors.dynamics_sl import schema as sl
-from slpay.connectors.dynamics_sl.context import Company
+from slpay.connectors.dynamics_sl.context import Company, Rate
 from slpay.connectors.dynamics_sl.conventions import (
     clip,
     line_nbr,
@@ -23,7 +23,13 @@ from slpay.connectors.dynamics_sl.conventions import (
     read_char,
     round_money,
 )
-from slpay.connectors.dynamics_sl.models import CustomerRef, OrderChange, OrderInput, SLDocument
+from slpay.connectors.dynamics_sl.models import (
+    Customer,
+    CustomerRef,
+    OrderChange,
+    OrderInput,
+    SLDocument,
+)
 from slpay.connectors.dynamics_sl.numbering import order_numbers
 from slpay.connectors.dynamics_sl.rows import Audit, check_text, full_row, update_values
 from slpay.domain.money import Money
@@ -51,12 +57,36 @@ def check_order(item: OrderInput) -> None:
 def write_order(conn: Connection, company: Company, audit: Audit, item: OrderInput) -> SLDocument:
     """Write the order; SOType's numbering row is locked until commit."""
     check_order(item)
-    s = company.settings
-    currency = item.lines[0].unit_price
-    rate = company.rate(conn, currency, item.date, item.rate)
+    rate = company.rate(conn, item.lines[0].unit_price, item.date, item.rate)
     # SOType first, then the customer counter: the same lock order as every other write.
-    (ord_nbr,) = order_numbers(conn, company.cpny_id, s.so_type_id, 1)
+    (ord_nbr,) = order_numbers(conn, company.cpny_id, company.settings.so_type_id, 1)
     customer = customers.resolve(conn, company, item.customer, audit)
+    header, lines = order_rows(company, audit, item, rate, customer, ord_nbr)
+    # Parameters, not .values(): SQLAlchemy would build a cache key over ~100 literals.
+    conn.execute(insert(sl.SOHeader), header)
+    conn.execute(insert(sl.SOLine), lines)
+    return order_document(company, item, ord_nbr, customer)
+
+
+def order_document(
+    company: Company, item: OrderInput, ord_nbr: str, customer: Customer
+) -> SLDocument:
+    """What the writer returns (and records in ``slpay_xref``) for a new order."""
+    return SLDocument(
+        key=item.key,
+        kind="order",
+        cpny_id=company.cpny_id,
+        module="SO",
+        ord_nbr=ord_nbr,
+        cust_id=customer.cust_id,
+    )
+
+
+def order_rows(
+    company: Company, audit: Audit, item: OrderInput, rate: Rate, customer: Customer, ord_nbr: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The SOHeader row and SOLine rows of an order (nothing written)."""
+    s = company.settings
     when = company.sl_date(item.date)
     status = "C" if item.cancelled else "O"
     lines = []
@@ -140,17 +170,7 @@ def write_order(conn: Connection, company: Company, audit: Audit, item: OrderInp
         **rate.columns(sl.SOHeader),
     }
     header = {k: v for k, v in header.items() if v is not None}
-    # Parameters, not .values(): SQLAlchemy would build a cache key over ~100 literals.
-    conn.execute(insert(sl.SOHeader), full_row(sl.SOHeader, audit, header))
-    conn.execute(insert(sl.SOLine), lines)
-    return SLDocument(
-        key=item.key,
-        kind="order",
-        cpny_id=company.cpny_id,
-        module="SO",
-        ord_nbr=ord_nbr,
-        cust_id=customer.cust_id,
-    )
+    return full_row(sl.SOHeader, audit, header), lines
 
 
 def _pair(money: Money | None, rate: Any) -> tuple[Decimal, Decimal]:

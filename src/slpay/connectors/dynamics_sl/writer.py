@@ -28,6 +28,7 @@ from slpay.connectors.dynamics_sl import (
     journal,
     memos,
     notes,
+    order_batch,
     orders,
     payments,
     xref,
@@ -186,6 +187,13 @@ class SLWriter:
             "write_order", item.key, "none", lambda c, co, a: orders.write_order(c, co, a, item)
         )
 
+    def write_orders(self, items: Sequence[OrderInput]) -> list[ItemResult]:
+        """Many sales orders in one transaction (a micro-batch); per-item results, in order.
+
+        One lock, one block of order numbers and a few statements for the whole batch; a
+        refused order fails alone (see :mod:`~slpay.connectors.dynamics_sl.order_batch`)."""
+        return self._batched("write_orders", items, order_batch.write_orders)
+
     def change_order(self, change: OrderChange) -> SLDocument:
         """Hold, cancel, relabel an order or set its authorization code."""
         return self._single(
@@ -294,6 +302,15 @@ class SLWriter:
                 return customers.resolve(conn, company, ref, self._audit())
         except SQLAlchemyError as exc:
             raise classify(exc, "ensure_customer") from exc
+
+    def find_customers(self, cust_ids: Sequence[str]) -> dict[str, Customer]:
+        """SL customers by CustId, in one query (a micro-batch's payments)."""
+        self.faults.check_available("find_customers")
+        try:
+            with self.engine.connect() as conn:
+                return customers.by_ids(conn, sorted({c.strip() for c in cust_ids if c}))
+        except SQLAlchemyError as exc:
+            raise classify(exc, "find_customers") from exc
 
     def find_customer(
         self, *, cust_id: str | None = None, email: str | None = None
