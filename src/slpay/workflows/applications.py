@@ -6,6 +6,11 @@ writes the application (its own 08.030 batch, key ``<capture id>:apply``) for th
 remaining balance. Meanwhile a ``waiting-release`` task says what SL users must release; it is
 closed when the application is written. A customer with AutoApply = 1 is never applied by
 slpay (SL does it itself).
+
+Ordering with money going back: a refund (or void) before invoicing is paid by the order's PP
+(PP → card-refund DM, :mod:`.refunds`). That application must come first, or PP → IN would
+take the whole PP and leave the DM open. So each pass applies pending DM applications first,
+and a PP whose order still has an unapplied card-refund DM waits (``refund-first``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from slpay.store.schema import tasks as tasks_table
 from slpay.store.schema import xref as xref_table
 from slpay.store.xref import Xref, record_xref
 from slpay.workflows.context import Deps
+from slpay.workflows.refunds import apply_pending
 from slpay.workflows.sl_state import document, invoices_of
 
 log = get_logger(__name__)
@@ -46,6 +52,28 @@ def pending_prepayments(d: Deps, limit: int = 2000) -> list[Xref]:
         return [Xref.from_row(r) for r in conn.execute(stmt)]
 
 
+def refunds_unapplied(d: Deps, ord_nbr: str) -> list[str]:
+    """Card-refund DMs of an order that the PP must pay first (before-invoicing ones: no CM
+    of their own) and that are not applied yet; their transaction ids."""
+    x = xref_table.c
+    applied = aliased(xref_table)
+    memo = aliased(xref_table)
+    stmt = (
+        select(x.transaction_id)
+        .outerjoin(
+            applied,
+            and_(applied.c.transaction_id == x.transaction_id, applied.c.operation == "apply"),
+        )
+        .outerjoin(
+            memo, and_(memo.c.transaction_id == x.transaction_id, memo.c.operation == "refund-cm")
+        )
+        .where(x.operation.in_(["refund", "void"]), x.sl_doc_type == "DM")
+        .where(x.sl_ord_nbr == ord_nbr, applied.c.id.is_(None), memo.c.id.is_(None))
+    )
+    with d.hub.connect() as conn:
+        return [str(t) for t in conn.execute(stmt).scalars()]
+
+
 def _close_waiting(d: Deps, key: str, note: str) -> None:
     with d.hub.begin() as conn:
         for t in tasks.list_tasks(conn, kind="waiting-release"):
@@ -66,6 +94,8 @@ def apply_one(d: Deps, pp: Xref) -> str:
     invoices = list(invoices_of(d.writer.engine, [ord_nbr]).get(ord_nbr, []))
     if not invoices:
         return "not-invoiced"
+    if refunds_unapplied(d, ord_nbr):
+        return "refund-first"  # the DM's own waiting-release task says what to release
     credit = document(d.writer.engine, cust, "PP", ref)
     invoice = next((i for i in invoices if i.released and i.cury_doc_bal > 0), invoices[0])
     missing = [f"IN {invoice.ref_nbr}"] if not invoice.released else []
@@ -110,7 +140,11 @@ def _waiting(d: Deps, key: str, pp: Xref, missing: list[str]) -> None:
 
 
 def apply_prepayments(d: Deps) -> dict[str, int]:
-    """One pass over every pending PP; counts per result. Errors wait for the next pass."""
+    """One pass over every pending PP; counts per result. Errors wait for the next pass.
+
+    Card-refund DMs waiting for the PP are applied first (see the module docstring)."""
+    if apply_pending(d).get("unavailable"):
+        return {"unavailable": 1}
     counts: dict[str, int] = {}
     for pp in pending_prepayments(d):
         try:
