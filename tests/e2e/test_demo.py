@@ -1,9 +1,13 @@
 """`slpay demo`, run as a user runs it: a subprocess, its files, its JSON and its summary.
 
-The scenario (src/slpay/demo/scenario.py) places 14 orders: 10 captured through webhooks, the
+The scenario (src/slpay/demo/scenario.py) places 17 orders: 12 captured through webhooks, the
 sweep or the order intake, 2 auth-only orders captured when SL ships them, 1 declined and 1
-review rejected (both cancelled SOs). It drops 4 webhooks, duplicates 2 and reorders 4, takes
-SL down for a moment, and leaves the 2 orders placed during the outage unreleased.
+review rejected (both cancelled SOs), 1 authorization SL cancels (reversed). Money goes back
+(src/slpay/demo/money_back.py): a sale refunded in full before invoicing, an invoiced one
+partly refunded in Cybersource, an SL credit memo refunded to the card, a sale SL cancels the
+same day (voided), two chargebacks (one won, one lost). It drops 4 webhooks, duplicates 2 and
+reorders 4, takes SL down for a moment, and leaves the 2 orders placed during the outage
+unreleased.
 """
 
 from __future__ import annotations
@@ -31,7 +35,16 @@ DESIGN_KEYS = {"orders", "captured", "posted", "parked", "duplicates_skipped", "
 #: Capture on shipment (workflows/shipping.py) captures the 2 auth-only orders; a hub without
 #: it leaves them authorized and the demo says it skipped that part.
 SHIPS = callable(getattr(Hub, "capture_shipments", None))
-CAPTURED = 12 if SHIPS else 10
+CAPTURED = 14 if SHIPS else 12
+MONEY_BACK = {
+    "refunds": 3,  # WEB-1015 (full, before invoicing), WEB-1002 (after), WEB-1003 (SL CM)
+    "credit_memos": 3,  # WEB-1002's CM on Refunds, WEB-1003's SL CM, the lost chargeback's
+    "card_refund_debit_memos": 4,  # the 3 refunds and WEB-1017's void
+    "reversals": 2,  # the rejected review (WEB-1006) and WEB-1016 cancelled in SL
+    "voids": 1,
+    "chargebacks": 2,
+    "chargebacks_won": 1,
+}
 
 
 def _env() -> dict[str, str]:
@@ -65,8 +78,10 @@ def test_json_counts_match_the_scenario(run: tuple[Path, dict[str, Any]]) -> Non
     assert out.keys() >= DESIGN_KEYS
     assert bool(out["skipped"]) is not SHIPS
     assert {k: out[k] for k in ("orders", "captured", "posted", "parked", "swept")} == {
-        "orders": 14, "captured": CAPTURED, "posted": CAPTURED, "parked": 0, "swept": 4,
+        "orders": 17, "captured": CAPTURED, "posted": CAPTURED, "parked": 0, "swept": 4,
     }  # fmt: skip
+    assert {k: out[k] for k in MONEY_BACK} == MONEY_BACK
+    assert out["open_tasks"] == {}  # chargeback tasks closed by the decisions
     injected = out["injected"]
     assert injected["dropped_webhooks"] == out["swept"]
     # Each injected duplicate is refused once; the capture-on-shipment events may add more
@@ -85,7 +100,8 @@ def test_sl_holds_one_so_and_one_prepayment_per_payment_and_paid_invoices(
         "sl.db",
         "SELECT count(*), sum(Cancelled), count(DISTINCT CustOrdNbr) FROM SOHeader",
     )
-    assert so == [(14, 2, 14)]
+    # Cancelled: the decline, the rejected review, the full refund, the reversal, the void.
+    assert so == [(17, 5, 17)]
     pp = _sql(
         workdir, "sl.db", "SELECT count(*), count(DISTINCT User2) FROM ARDoc WHERE DocType='PP'"
     )
@@ -95,7 +111,28 @@ def test_sl_holds_one_so_and_one_prepayment_per_payment_and_paid_invoices(
         "sl.db",
         "SELECT count(*), sum(Rlsed), sum(CuryDocBal) FROM ARDoc WHERE DocType='IN'",
     )
-    assert invoices == [(CAPTURED - 2, CAPTURED - 2, 0.0)]  # all but the outage's
+    # All but the outage's two and the two cancelled after capture (full refund, void).
+    assert invoices == [(CAPTURED - 4, CAPTURED - 4, 0.0)]
+
+
+def test_money_going_back_leaves_every_memo_released_and_applied(
+    run: tuple[Path, dict[str, Any]],
+) -> None:
+    workdir, _ = run
+    memos = _sql(
+        workdir, "sl.db",
+        "SELECT DocType, count(*), sum(Rlsed), sum(CuryDocBal) FROM ARDoc "
+        "WHERE DocType IN ('CM', 'DM', 'PA') GROUP BY DocType ORDER BY DocType",
+    )  # fmt: skip
+    assert memos == [("CM", 3, 3, 0.0), ("DM", 6, 6, 0.0), ("PA", 1, 1, 0.0)]
+    refunds = _sql(
+        workdir, "sl.db",
+        "SELECT trim(CustOrdNbr), CuryOrigDocAmt FROM ARDoc WHERE DocType = 'DM' "
+        "AND DocDesc LIKE 'Card%' ORDER BY CustOrdNbr",
+    )  # fmt: skip
+    assert refunds == [
+        ("WEB-1002", 4.25), ("WEB-1003", 7.5), ("WEB-1015", 48.0), ("WEB-1017", 119.0)
+    ]  # fmt: skip
 
 
 def test_the_last_batches_slpay_wrote_are_left_unreleased(

@@ -20,6 +20,7 @@ from slpay.demo.sl_acts import sl_order
 from slpay.errors import SlpayError
 from slpay.store.schema import xref
 from slpay.store.tasks import Task, list_tasks
+from slpay.workflows.refunds import money_back_summary
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def result(ctx: Context) -> dict[str, Any]:
         kinds[t.kind] = kinds.get(t.kind, 0) + 1
     return {
         **ctx.env.hub.summary(),
+        **money_back_summary(ctx.env.hub.deps),
         "injected": dict(ctx.injected),
         "observed": dict(ctx.observed),
         "unreleased_batches": unreleased_batches(ctx),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from slpay.demo import money_back
 from slpay.demo.context import Context, Step
 from slpay.demo.shop import DM_REVIEW, DemoOrder, Line
 from slpay.demo.sl_acts import (
@@ -203,5 +204,9 @@ STEPS: list[Step] = [
     Step("Duplicate and out-of-order webhooks", duplicates_and_reordering),
     Step("An auth-only order, captured when SL ships it", auth_only_shipped_later),
     Step("SL users ship, invoice and release; prepayments applied", sl_invoices_and_releases),
+    Step("Refunds in Cybersource, before and after invoicing", money_back.refunds_in_cybersource),
+    Step("An SL credit memo refunded to the card", money_back.sl_credit_memo_refund),
+    Step("SL cancellations: a reversal and a same-day void", money_back.cancellations),
+    Step("Chargebacks, one won and one lost", money_back.chargebacks),
     Step("A short SL outage (its batches are left unreleased)", sl_outage),
 ]
