@@ -27,15 +27,18 @@ def side(*docs: tuple[str, str, int, str]) -> SLSide:
     return s
 
 
-def run(s: SLSide, rows: list[SettledRow], disputes: tuple[Dispute, ...] = ()) -> MatchResult:
-    rules = MatchRules(
+def run_rules() -> MatchRules:
+    return MatchRules(
         tolerance=lambda _c: Tolerance(Decimal("1.0"), 100),
         fee_rule=lambda _c, _t: FeeRule(Decimal("2.00"), 10),
         date_tolerance_days=2,
         unsettled_cutoff=DAY.toordinal(),
         unsettled_after_days=0,
     )
-    m = Matcher(s, rules)
+
+
+def run(s: SLSide, rows: list[SettledRow], disputes: tuple[Dispute, ...] = ()) -> MatchResult:
+    m = Matcher(s, run_rules())
     m.feed(rows)
     m.feed_disputes(disputes)
     return m.finish()
@@ -107,3 +110,49 @@ def test_chargebacks_and_won_chargebacks_match_their_sl_documents() -> None:
     assert result.totals["USD"].cleared == 0
     missing = run(side(), [], (Dispute("7", "chargeback", "USD", -100, {}),))
     assert kinds(missing) == [("missing-in-sl", "7:chargeback")]
+
+
+def test_a_batch_matches_exactly_like_rows_one_by_one() -> None:
+    from slpay.reconcile.report_stream import read_report_batches
+
+    lines = [
+        "Payment Batch Detail Report,1.0,x,,,,,,,",
+        "batch_id,merchant_id,batch_date,request_id,merchant_ref_number,trans_ref_no,"
+        "payment_method,currency,amount,transaction_type",
+        "1,m,2026-05-15,1,A,r,Visa,USD,100.00,ics_bill",  # clean
+        "1,m,2026-05-15,1,A,r,Visa,USD,100.00,ics_bill",  # settled twice
+        "1,m,2026-05-15,2,A,r,Visa,EUR,30.00,ics_bill",  # SL has it in USD
+        "1,m,2026-05-15,3,B,r,Mastercard,USD,-20.00,ics_credit",  # clean refund
+        "1,m,2026-05-15,4,C,r,Visa,USD,50.50,ics_bill",  # within tolerance
+        "1,m,2026-05-15,9,Z,r,Visa,USD,7.00,ics_bill",  # not in SL
+    ]
+    docs = (
+        ("1", "capture", 10_000, "A"),
+        ("2", "capture", 3_000, "A"),
+        ("3", "refund", -2_000, "B"),
+        ("4", "capture", 5_000, "C"),
+    )
+    one_by_one = run(side(*docs), [r for b in read_report_batches(lines) for r in _rows(b)])
+    batched = side(*docs)
+    m = Matcher(batched, run_rules())
+    for b in read_report_batches(lines, batch_size=4):
+        m.feed_batch(b)
+    in_batches = m.finish()
+    assert (
+        kinds(in_batches)
+        == kinds(one_by_one)
+        == [
+            ("currency-mismatch", "2"),
+            ("duplicate", "1#4"),
+            ("missing-in-sl", "9"),
+        ]
+    )
+    assert in_batches.totals == one_by_one.totals
+    assert in_batches.totals["USD"].cleared == 10_000 - 2_000 + 5_000
+
+
+def _rows(b: object) -> list[SettledRow]:
+    from slpay.reconcile.report_stream import ReportBatch
+
+    assert isinstance(b, ReportBatch)
+    return [b.row(k) for k in range(len(b))]

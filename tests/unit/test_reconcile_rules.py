@@ -111,3 +111,13 @@ def test_a_bad_schedule_time_or_zone_is_a_config_error() -> None:
         ReconcileSettings(schedule_time="25:00")
     with pytest.raises(ValueError, match="IANA"):
         ReconcileSettings(timezone="Mars/Base")
+
+
+def test_amounts_of_any_shape_and_exponent_parse_the_same_in_a_batch() -> None:
+    lines = [
+        HEADER, COLUMNS,
+        "1,m,2026-05-15,1,A,r,Visa,USD,0.5,ics_bill",
+        "1,m,2026-05-15,2,A,r,Visa,JPY,1200,ics_bill",
+        "1,m,2026-05-15,3,A,r,Visa,KWD,-1.250,ics_credit",
+    ]  # fmt: skip
+    assert [r.amount for r in read_settled_rows(lines)] == [50, 1200, -1250]

@@ -105,6 +105,12 @@ class FeeRule:
         scaled = abs(amount_minor) * self.pct_e4  # the fee * 10^6, in minor units
         return (scaled * 2 + 10**6) // (2 * 10**6) + self.per_item_minor
 
+    def fees_minor(self, amounts_minor: list[int]) -> int:
+        """Σ :meth:`fee_minor` over many purchases (one comprehension, same rounding)."""
+        p2, half, den = self.pct_e4 * 2, 10**6, 2 * 10**6
+        rounded = sum([(abs(a) * p2 + half) // den for a in amounts_minor])
+        return rounded + self.per_item_minor * len(amounts_minor)
+
 
 def card_sub_type(payment_method: str) -> str:
     """``Visa`` → ``VI``; an unknown name is kept as given (upper case)."""

@@ -25,7 +25,7 @@ from slpay.domain.reconciliation import (
     Tolerance,
     card_sub_type,
 )
-from slpay.reconcile.report_stream import SettledRow
+from slpay.reconcile.report_stream import ReportBatch, SettledRow
 from slpay.reconcile.sl_side import SLSide
 
 MATCHED, FLAGGED = 1, 2
@@ -97,39 +97,106 @@ class Matcher:
     # --- pass 1: request id, streaming ------------------------------------------------------
 
     def feed(self, rows: Iterable[SettledRow]) -> None:
-        side, totals, by_id, flags = (
-            self.side,
-            self.result.totals,
-            self.side.by_id,
-            self.side.matched,
-        )
+        """Rows one at a time (the general path; :meth:`feed_batch` is the fast one)."""
+        totals = self.result.totals
         for row in rows:
             t = totals[row.currency]
             t.rows += 1
             if not row.credit:
                 t.purchases += row.amount
                 t.expected_fees += self._fee(row)
-            i = by_id.get(row.request_id)
-            if i is None or (side.op[i] == "refund") != row.credit:
-                self.left.append(row)
-            elif flags[i]:
-                self._flag(DUPLICATE, row, i, "settled twice in the report")
-            elif side.currency[i] != row.currency:
-                flags[i] = FLAGGED
-                self._flag(CURRENCY_MISMATCH, row, i, f"SL has it in {side.currency[i]}")
-            elif row.amount != side.amount[i] and not self.rules.tolerance(row.currency).allows(
-                row.amount - side.amount[i], row.amount
-            ):
-                flags[i] = FLAGGED
-                self._flag(AMOUNT_MISMATCH, row, i, "amounts differ beyond tolerance")
+            self._by_request_id(row)
+
+    def feed_batch(self, b: ReportBatch) -> None:
+        """A batch of rows: the clean case (same id, kind, currency and amount) in tight loops,
+        every other row through the general path."""
+        side, flags = self.side, self.side.matched
+        found = list(map(self.side.by_id.get, b.request_id))
+        refund, s_cur, s_amt = side.is_refund, side.currency, side.amount
+        slow: list[int] = []
+        for k, i in enumerate(found):
+            if (
+                i is None or flags[i] or s_amt[i] != b.amount[k]
+                or s_cur[i] != b.currency[k] or refund[i] != b.credit[k]
+            ):  # fmt: skip
+                slow.append(k)
             else:
-                self._match(i, row.currency, row.amount)
+                flags[i] = MATCHED
+        self._batch_totals(b, slow)
+        for k in slow:
+            self._by_request_id(b.row(k))
+
+    def _batch_totals(self, b: ReportBatch, slow: list[int]) -> None:
+        """Count the fast matches and the whole batch's purchases and expected fees."""
+        currencies = set(b.currency)
+        if len(currencies) != 1:
+            return self._mixed_totals(b, slow)
+        cur = currencies.pop()
+        t = self.result.totals[cur]
+        fast = sum(b.amount) - sum([b.amount[k] for k in slow])
+        t.rows += len(b)
+        t.matched += len(b) - len(slow)
+        t.cleared += fast
+        t.reported += fast
+        for method in set(b.payment_method):
+            amounts = [
+                a for a, m, c in zip(b.amount, b.payment_method, b.credit, strict=True)
+                if not c and m == method
+            ]  # fmt: skip
+            self._purchases(cur, method, amounts)
+        return None
+
+    def _mixed_totals(self, b: ReportBatch, slow: list[int]) -> None:
+        skip = set(slow)
+        totals = self.result.totals
+        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for k, (cur, method, amount, credit) in enumerate(
+            zip(b.currency, b.payment_method, b.amount, b.credit, strict=True)
+        ):
+            t = totals[cur]
+            t.rows += 1
+            if not credit:
+                groups[(cur, method)].append(amount)
+            if k not in skip:
+                t.matched += 1
+                t.cleared += amount
+                t.reported += amount
+        for (cur, method), amounts in groups.items():
+            self._purchases(cur, method, amounts)
+
+    def _purchases(self, currency: str, method: str, amounts: list[int]) -> None:
+        t = self.result.totals[currency]
+        t.purchases += sum(amounts)
+        rule = self._rule(currency, method)
+        if rule is not None:
+            t.expected_fees += rule.fees_minor(amounts)
+
+    def _by_request_id(self, row: SettledRow) -> None:
+        side, flags = self.side, self.side.matched
+        i = side.by_id.get(row.request_id)
+        if i is None or side.is_refund[i] != row.credit:
+            self.left.append(row)
+        elif flags[i]:
+            self._flag(DUPLICATE, row, i, "settled twice in the report")
+        elif side.currency[i] != row.currency:
+            flags[i] = FLAGGED
+            self._flag(CURRENCY_MISMATCH, row, i, f"SL has it in {side.currency[i]}")
+        elif row.amount != side.amount[i] and not self.rules.tolerance(row.currency).allows(
+            row.amount - side.amount[i], row.amount
+        ):
+            flags[i] = FLAGGED
+            self._flag(AMOUNT_MISMATCH, row, i, "amounts differ beyond tolerance")
+        else:
+            self._match(i, row.currency, row.amount)
+
+    def _rule(self, currency: str, method: str) -> FeeRule | None:
+        key = (currency, method)
+        if key not in self._fees:
+            self._fees[key] = self.rules.fee_rule(currency, card_sub_type(method))
+        return self._fees[key]
 
     def _fee(self, row: SettledRow) -> int:
-        key = (row.currency, row.payment_method)
-        if key not in self._fees:
-            self._fees[key] = self.rules.fee_rule(row.currency, card_sub_type(row.payment_method))
-        rule = self._fees[key]
+        rule = self._rule(row.currency, row.payment_method)
         return rule.fee_minor(row.amount) if rule else 0
 
     def _match(self, i: int, currency: str, reported: int) -> None:

@@ -45,7 +45,7 @@ def _fits(m: Matcher, row: SettledRow, i: int) -> bool:
     return (
         side.matched[i] == 0
         and side.currency[i] == row.currency
-        and (side.op[i] == "refund") == row.credit
+        and side.is_refund[i] == row.credit
     )
 
 
@@ -107,7 +107,7 @@ def _many_to_one(m: Matcher, rows: list[SettledRow], docs: list[int]) -> list[Se
         mine = [
             i for i in docs
             if side.matched[i] == 0 and side.merchant_ref[i] == ref
-            and side.currency[i] == cur and (side.op[i] == "refund") == credit
+            and side.currency[i] == cur and side.is_refund[i] == credit
         ]  # fmt: skip
         total = sum(r.amount for r in group)
         one_doc = [i for i in mine if side.amount[i] == total]

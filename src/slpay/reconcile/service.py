@@ -8,6 +8,8 @@ on its settlement key); the hub's database holds tasks and what settled when.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -30,7 +32,7 @@ from slpay.reconcile.keys import settlement_key, split_sl_key
 from slpay.reconcile.matching import Discrepancy, Matcher, MatchRules
 from slpay.reconcile.posting import DayPosting, funding_of, plan_currency
 from slpay.reconcile.report_files import write_reports
-from slpay.reconcile.report_stream import SettledRow, read_settled_rows
+from slpay.reconcile.report_stream import read_report_batches
 from slpay.reconcile.sl_side import SLSide, load_sl_side
 from slpay.reconcile.task_sync import sync_tasks
 
@@ -108,6 +110,10 @@ class Reconciler:
 
     def reconcile_day(self, day: date) -> DayResult:
         """Reconcile ``day`` (a Cybersource batch date); see the module docstring."""
+        with _cyclic_gc_paused():
+            return self._reconcile_day(day)
+
+    def _reconcile_day(self, day: date) -> DayResult:
         lines = self._report_lines(day)
         if lines is None:
             with self.hub.begin() as conn:
@@ -129,7 +135,11 @@ class Reconciler:
             on_rows=lambda n: self.progress("sl", n),
         )
         matcher = Matcher(side, self._rules(day))
-        matcher.feed(self._counted(read_settled_rows(lines)))
+        rows = 0
+        for batch in read_report_batches(lines):
+            matcher.feed_batch(batch)
+            rows += len(batch)
+            self.progress("report", rows)
         matcher.feed_disputes(disputes)
         result = matcher.finish()
         return self._conclude(day, side, result.totals, result.discrepancies, nf)
@@ -207,13 +217,22 @@ class Reconciler:
         except NotFoundError:
             return None
 
-    def _counted(self, rows: Iterator[SettledRow]) -> Iterator[SettledRow]:
-        # Progress per 50,000 rows, passed through in slices (no per-row generator frame).
-        n = 0
-        while chunk := list(itertools.islice(rows, 50_000)):
-            n += len(chunk)
-            self.progress("report", n)
-            yield from chunk
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the bulk work of one day.
+
+    A day allocates millions of small acyclic objects (row tuples, strings) that reference
+    counting frees anyway; with the collector on, its repeated scans of the growing heap took
+    two thirds of a million-row day (35 s → 12 s measured). Re-enabled on the way out.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _matched_keys(side: SLSide, currency: str) -> Iterator[str]:

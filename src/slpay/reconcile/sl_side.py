@@ -11,14 +11,13 @@ chargebacks −).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, String, and_, select, type_coerce
+from sqlalchemy import Engine
 
-from slpay.connectors.dynamics_sl import schema as sl
-from slpay.connectors.dynamics_sl.xref import slpay_xref
 from slpay.domain.money import exponent
 from slpay.domain.reconciliation import from_minor
 from slpay.reconcile.keys import CLEARING_SIGN, sl_key
@@ -42,6 +41,8 @@ class SLSide:
     by_id: dict[str, int] = field(default_factory=dict)
     disputes: dict[tuple[str, str], int] = field(default_factory=dict)
     matched: bytearray = field(default_factory=bytearray)
+    #: 1 where the document is a refund (credits in the report), else 0.
+    is_refund: bytearray = field(default_factory=bytearray)
 
     def __len__(self) -> int:
         return len(self.txn)
@@ -58,6 +59,7 @@ class SLSide:
         self.merchant_ref.append(ref)
         self.document.append(doc)
         self.matched.append(0)
+        self.is_refund.append(op == "refund")
         if op in ROW_OPERATIONS:
             self.by_id[txn] = i
         else:
@@ -88,6 +90,16 @@ class SLSide:
         }
 
 
+#: One bulk query, plain SQL with the driver's placeholders (``{p}``): the rows go straight
+#: from the DB-API cursor into columns, without SQLAlchemy's per-row result processing.
+_QUERY = (
+    "SELECT x.biz_key, a.CuryOrigDocAmt, a.CuryId, a.DocDate, a.CustOrdNbr, a.DocType, a.RefNbr"
+    " FROM slpay_xref x JOIN ARDoc a ON a.CustId = x.cust_id AND a.DocType = x.doc_type"
+    " AND a.RefNbr = x.ref_nbr AND a.BatNbr = x.bat_nbr"
+    " WHERE x.module = 'AR' AND a.DocDate >= {p} AND a.DocDate < {p}"
+)
+
+
 def load_sl_side(
     engine: Engine,
     day: date,
@@ -96,60 +108,84 @@ def load_sl_side(
     ahead_days: int,
     exclude: Collection[str] = (),
     on_rows: Callable[[int], None] | None = None,
+    fetch: int = 50_000,
 ) -> SLSide:
     """SL documents dated in [day − lookback, day + ahead] not settled on another day."""
-    x, a = slpay_xref.c, sl.ARDoc.c
     lo = datetime.combine(day - timedelta(days=lookback_days), datetime.min.time())
     hi = datetime.combine(day + timedelta(days=ahead_days + 1), datetime.min.time())
-    stmt = (
-        select(
-            x.biz_key,
-            a.CuryOrigDocAmt,
-            a.CuryId,
-            type_coerce(a.DocDate, String),
-            a.CustOrdNbr,
-            a.DocType,
-            a.RefNbr,
-        )
-        .select_from(
-            slpay_xref.join(
-                sl.ARDoc,
-                and_(
-                    a.CustId == x.cust_id,
-                    a.DocType == x.doc_type,
-                    a.RefNbr == x.ref_nbr,
-                    a.BatNbr == x.bat_nbr,
-                ),
-            )
-        )
-        .where(x.module == "AR", a.DocDate >= lo, a.DocDate < hi)
-    )
     side = SLSide()
-    intern: dict[str, str] = {}
-    days: dict[object, int] = {}
-    scale: dict[str, int] = {}
+    loader = _Loader(side, exclude)
     with engine.connect() as conn:
-        result = conn.execution_options(yield_per=20_000).execute(stmt)
-        for part in result.partitions():
-            for key, value, cury, when, ref, doc_type, ref_nbr in part:
-                txn, _, op = key.rpartition(":")
-                sign = CLEARING_SIGN.get(op)
-                if sign is None or key in exclude:
-                    continue
-                cur = intern.get(cury)
-                if cur is None:
-                    cur = intern[cury] = cury.rstrip()
-                    scale[cur] = 10 ** exponent(cur)
-                ordinal = days.get(when)
-                if ordinal is None:
-                    ordinal = days[when] = _ordinal(when)
-                side.add(
-                    txn, op, sign * round(value * scale[cur]), cur, ordinal,
-                    ref.rstrip(), f"{doc_type.rstrip()} {ref_nbr.rstrip()}",
-                )  # fmt: skip
+        p = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        # ISO text compares correctly with SQLite's stored text and converts on the servers.
+        bounds = (lo.isoformat(sep=" "), hi.isoformat(sep=" "))
+        result = conn.exec_driver_sql(_QUERY.format(p=p), bounds)
+        while rows := result.fetchmany(fetch):
+            loader.add(rows)
             if on_rows is not None:
                 on_rows(len(side))
     return side
+
+
+class _Loader:
+    """Appends fetched rows to an :class:`SLSide` column by column (C loops where possible)."""
+
+    def __init__(self, side: SLSide, exclude: Collection[str]) -> None:
+        self.side, self.exclude = side, exclude
+        self.currency: dict[str, str] = {}
+        self.scale: dict[str, int] = {}
+        self.days: dict[object, int] = {}
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        keys, *rest = zip(*rows, strict=True)
+        txns, _, ops = zip(*map(_split, keys), strict=True)
+        cols: list[Sequence[Any]] = [txns, ops, *rest]
+        keep = [
+            k for k, (key, op) in enumerate(zip(keys, ops, strict=True))
+            if op in CLEARING_SIGN and key not in self.exclude
+        ]  # fmt: skip
+        if len(keep) != len(keys):  # other documents, or settled on another day: rare
+            cols = [[c[k] for k in keep] for c in cols]
+        self._append(*cols)
+
+    def _append(self, txns: Any, ops: Any, values: Any, curies: Any, whens: Any, refs: Any,
+                doc_types: Any, ref_nbrs: Any) -> None:  # fmt: skip
+        s, base = self.side, len(self.side)
+        curs = [self.currency.get(c) or self._currency(c) for c in curies]
+        scale = self.scale
+        s.txn.extend(txns)
+        s.op.extend(ops)
+        s.amount.extend(
+            [
+                CLEARING_SIGN[o] * round(v * scale[c])
+                for o, v, c in zip(ops, values, curs, strict=True)
+            ]
+        )
+        s.currency.extend(curs)
+        s.day.extend([self.days.get(w) or self._day(w) for w in whens])
+        s.merchant_ref.extend(map(str.rstrip, refs))
+        docs = zip(doc_types, ref_nbrs, strict=True)
+        s.document.extend([f"{t.rstrip()} {r.rstrip()}" for t, r in docs])
+        s.matched.extend(bytes(len(txns)))
+        s.is_refund.extend([o == "refund" for o in ops])
+        for i, (txn, op) in enumerate(zip(txns, ops, strict=True), start=base):
+            if op in ROW_OPERATIONS:
+                s.by_id[txn] = i
+            else:
+                s.disputes[(txn, op)] = i
+
+    def _currency(self, cury: str) -> str:
+        cur = self.currency[cury] = cury.rstrip()
+        self.scale[cur] = 10 ** exponent(cur)
+        return cur
+
+    def _day(self, when: object) -> int:
+        ordinal = self.days[when] = _ordinal(when)
+        return ordinal
+
+
+def _split(key: str) -> tuple[str, str, str]:
+    return key.rpartition(":")
 
 
 def _ordinal(when: object) -> int:
