@@ -154,8 +154,7 @@ def _dbos_cancel(db_url: str, workflow_id: str) -> None:
 
 @pytest.mark.slow
 def test_kill_9_mid_run_of_2000_orders_then_restart_posts_each_once(
-    tmp_path: Path, sl_engine: Engine, request: pytest.FixtureRequest
+    tmp_path: Path, sl_engine: Engine
 ) -> None:
-    if "slow" not in (request.config.option.markexpr or ""):
-        pytest.skip("2,000-order crash run: select it with `pytest -m slow`")
+    # Runs in CI (issue 4 asks for the 2,000-order run); deselect locally with -m "not slow".
     _crash_and_restart(tmp_path, sl_engine, n=2000, late=50)
