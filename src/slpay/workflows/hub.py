@@ -14,7 +14,8 @@ benchmark starts in-process::
 Loops (daemon threads, each stops with :meth:`stop`): the *worker* enqueues a
 :func:`~slpay.workflows.batch.drain_inbox` micro-batch on the SL queue whenever due events
 wait and the queue has room; the *signals* loop applies prepayments; the *sweep* searches
-Cybersource; the *heartbeat* marks this process alive and takes over dead peers' workflows.
+Cybersource; the *heartbeat* marks this process alive and takes over dead peers' workflows;
+*reconcile* reconciles the previous settlement day once its scheduled time has passed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, or_, select
 
 from slpay.logs import get_logger
+from slpay.reconcile.hub_loop import CHECK_EVERY_S as RECONCILE_CHECK_S
+from slpay.reconcile.hub_loop import ReconcileLoop
 from slpay.store import control
 from slpay.store.schema import inbox
 from slpay.workflows import heartbeat
@@ -75,6 +78,7 @@ class Hub:
             self._spawn("sweep", self.sweep, w.sweep_interval_s)
         if w.capture_on_ship:
             self._spawn("shipping", self.capture_shipments, w.signals_interval_s)
+        self._spawn("reconcile", ReconcileLoop.from_deps(self.deps), RECONCILE_CHECK_S)
 
     def stop(self) -> None:
         """Stop the loops and DBOS; unfinished workflows are recovered at the next start."""
