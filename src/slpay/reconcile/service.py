@@ -89,7 +89,6 @@ class Reconciler:
         self.source, self.writer, self.hub = source, writer, hub
         self.progress = progress or (lambda _stage, _n: None)
         self.organization = self.cfg.organization_id or settings.cybersource.merchant_id
-        state.ensure_tables(hub)
 
     # --- rules from settings ----------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 day (so a later day never counts them again, and a re-run of a day replaces only its own), and
 each day's last outcome (``not-available`` days are retried by the schedule).
 
-These two tables belong to reconciliation and are created on first use (``create_all``);
-the hub's Alembic migrations do not manage them.
+The tables are part of the hub's store (:mod:`slpay.store.schema`, created by its Alembic
+migrations like every other table).
 """
 
 from __future__ import annotations
@@ -13,42 +13,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    Engine,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, delete, insert, select
 
-recon_metadata = MetaData()
-
-recon_settled = Table(
-    "recon_settled",
-    recon_metadata,
-    Column("sl_key", String(120), primary_key=True),
-    Column("day", String(10), nullable=False, index=True),
-    Column("currency", String(3), nullable=False),
-)
-
-recon_days = Table(
-    "recon_days",
-    recon_metadata,
-    Column("day", String(10), primary_key=True),
-    Column("status", String(20), nullable=False),
-    Column("summary", Text, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-
-def ensure_tables(engine: Engine) -> None:
-    recon_metadata.create_all(engine, checkfirst=True)
+from slpay.store.schema import recon_days, recon_settled
 
 
 def settled_elsewhere(conn: Connection, day: date, lookback_days: int) -> set[str]:

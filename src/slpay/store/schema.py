@@ -190,3 +190,23 @@ control = Table(
     Column("value", String(200), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+#: Reconciliation (:mod:`slpay.reconcile.state`): the SL documents settled per day (so a later
+#: day never counts them again) and each day's last outcome (``not-available`` days are retried).
+recon_settled = Table(
+    "recon_settled",
+    metadata,
+    Column("sl_key", String(120), primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Index(None, "day"),
+)
+
+recon_days = Table(
+    "recon_days",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
