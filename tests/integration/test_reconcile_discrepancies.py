@@ -91,3 +91,15 @@ def test_a_fixed_discrepancy_is_closed_on_the_next_run_and_resolving_is_recorded
         closed = task_repo.get_task(conn, fees.id)
     assert closed is not None
     assert closed.resolution_note == "processor confirmed the new rate"
+
+
+def test_a_rerun_updates_the_open_tasks_evidence_to_what_it_found(day: Day) -> None:
+    ids = seeded_day(day)
+    day.reconcile()
+    key = f"recon:2026-05-15:amount-mismatch:{ids['amount']}"
+    before = next(t for t in day.open_tasks() if t.key == key)
+    day.sl_edit(f"{ids['amount']}:capture", CuryOrigDocAmt=70.0)  # still beyond tolerance
+    day.reconcile()
+    after = next(t for t in day.open_tasks() if t.key == key)
+    assert after.id == before.id
+    assert (before.evidence["sl"]["amount"], after.evidence["sl"]["amount"]) == ("66.00", "70.00")

@@ -1,9 +1,10 @@
 """Discrepancies as ``discrepancy`` tasks: opened once per key, closed when gone on a re-run.
 
 A task's key is ``recon:<day>:<kind>:<what>``; its evidence holds both sides' records. A
-re-run of a day opens what is new (an open task with the same key is reused, never doubled) and
-resolves the day's open tasks that are no longer present, with a note saying so. A never-settled
-document's task is keyed by the day it became overdue and closes once a later day settles it.
+re-run of a day opens what is new (an open task with the same key is reused, never doubled,
+its reason and evidence updated to what this run found) and resolves the day's open tasks that
+are no longer present, with a note saying so. A never-settled document's task is keyed by the
+day it became overdue and closes once a later day settles it.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ def sync_tasks(
         key = task_key(d.day or day, d.kind, d.what)
         wanted.add(key)
         evidence = {"kind": d.kind, "currency": d.currency, **d.evidence}
-        _task, created = tasks.open_task(
-            conn, "discrepancy", key, f"{d.kind}: {d.reason}", evidence
-        )
+        reason = f"{d.kind}: {d.reason}"
+        task, created = tasks.open_task(conn, "discrepancy", key, reason, evidence)
         opened += created
+        if not created:  # seen again on a re-run: the evidence of now, not of the first run
+            tasks.update_evidence(conn, task.id, reason, evidence)
     prefix, marker = task_day_prefix(day), f":{NOT_SETTLED}:"
     closed = 0
     for t in tasks.list_tasks(conn, kind="discrepancy"):

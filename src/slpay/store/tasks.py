@@ -81,6 +81,21 @@ def open_task(
     return Task.from_row(existing), False
 
 
+def update_evidence(conn: Connection, task_id: int, reason: str, evidence: dict[str, Any]) -> bool:
+    """Replace an open task's reason and evidence (a re-run saw the problem again, changed);
+    ``True`` if the task was open and differed. The evidence passes the PAN redactor."""
+    clean = redact_data(evidence)
+    row = conn.execute(
+        select(tasks.c.reason, tasks.c.evidence).where(
+            tasks.c.id == task_id, tasks.c.resolved_at.is_(None)
+        )
+    ).first()
+    if row is None or (row.reason, row.evidence) == (reason, clean):
+        return False
+    conn.execute(tasks.update().where(tasks.c.id == task_id).values(reason=reason, evidence=clean))
+    return True
+
+
 def list_tasks(
     conn: Connection, *, open_only: bool = True, kind: TaskKind | None = None
 ) -> list[Task]:
