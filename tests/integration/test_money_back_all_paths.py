@@ -45,6 +45,7 @@ from slpay.sandbox.sl.moneymap import (
     RefundedBeforeInvoice,
     predict_trial_balance,
 )
+from slpay.store.schema import inbox
 from slpay.workflows.chargebacks import decide
 from slpay.workflows.refunds import money_back_summary
 
@@ -192,6 +193,13 @@ def test_every_money_back_path_balances_per_customer_and_in_the_trial_balance(en
     clearing = predicted[TBKey(a.clearing_acct, a.clearing_sub, "USD")]
     # captures 313 − refunds and voids 133 − chargebacks 70 + chargebacks won 25
     assert clearing == Decimal("135.00")
+    with env.hub.deps.hub.connect() as conn:
+        origins = {(t, s) for t, s in conn.execute(select(inbox.c.event_type, inbox.c.source))}
+    assert {o for o in origins if not o[0].startswith("payments.")} == {
+        ("sl.card_refund", "sl"), ("sl.order_cancelled", "sl"),
+        ("chargeback.received", "report"), ("chargeback.won", "operator"),
+        ("chargeback.lost", "operator"),
+    }  # fmt: skip
     assert money_back_summary(env.hub.deps) == {
         "refunds": 5, "credit_memos": 4, "card_refund_debit_memos": 6, "reversals": 1,
         "voids": 1, "chargebacks": 2, "chargebacks_won": 1,

@@ -28,6 +28,7 @@ from slpay.sandbox.sl.moneymap import (
 )
 from slpay.sandbox.sl.release import release_all
 from slpay.store.audit import timeline
+from slpay.store.schema import inbox, inbox_duplicates
 from slpay.workflows.shipping import plan_amount
 
 env = test_o2c_flow.env  # the same fixture: sandboxes, served hub, SL company
@@ -77,7 +78,8 @@ def test_partial_shipments_are_captured_partially_and_the_invoice_ends_paid(env:
     wait_for(lambda: len(prepayments(env)) == 2)
     settle_webhooks(env)  # the captures' own webhooks arrive as duplicates
 
-    assert sorted(prepayments(env).values()) == [Decimal("30.00"), Decimal("70.00")]
+    pps = prepayments(env)
+    assert sorted(pps.values()) == [Decimal("30.00"), Decimal("70.00")]
     assert env.hub.capture_shipments() == 0  # nothing new shipped: nothing captured again
     assert env.hub.summary()["captured"] == 2
     assert env.hub.summary()["duplicates_skipped"] == 2
@@ -101,6 +103,24 @@ def test_partial_shipments_are_captured_partially_and_the_invoice_ends_paid(env:
     with env.hub.deps.hub.connect() as conn:
         actions = [e.action for e in timeline(conn, auth)]
     assert actions.count("capture.on_shipment") == 2
+    # slpay's own captures are stored with source shipping (or, when the capture's webhook
+    # got there first, recorded as its duplicate with that source).
+    with env.hub.deps.hub.connect() as conn:
+        keys = dict(
+            conn.execute(
+                select(inbox.c.dedupe_key, inbox.c.source).where(inbox.c.resource_id.in_(pps))
+            ).all()
+        )
+        dups = conn.execute(
+            select(inbox_duplicates.c.dedupe_key, inbox_duplicates.c.source).where(
+                inbox_duplicates.c.dedupe_key.in_(keys)
+            )
+        ).all()
+    by_key = {k: {s} for k, s in keys.items()}
+    for k, s in dups:
+        by_key[k].add(s)
+    assert len(by_key) == 2
+    assert all("shipping" in sources for sources in by_key.values())
 
 
 def test_a_shipment_seen_again_never_captures_twice(env: Env) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
 from slpay.store.schema import inbox, inbox_duplicates
 
-Source = Literal["webhook", "api", "sweep"]
+Source = Literal["webhook", "api", "sweep", "sl", "report", "operator", "shipping"]
 Status = Literal["new", "claimed", "done", "ignored", "parked"]
 FINAL_STATUSES: frozenset[str] = frozenset({"done", "ignored", "parked"})
 

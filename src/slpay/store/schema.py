@@ -37,7 +37,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-INBOX_SOURCES = ("webhook", "api", "sweep")
+#: Where an inbox event came from: Cybersource's webhooks, ``POST /api/orders``, the sweep, SL
+#: polling, the chargeback report, an operator's decision, slpay's capture on shipment.
+INBOX_SOURCES = ("webhook", "api", "sweep", "sl", "report", "operator", "shipping")
 INBOX_STATUSES = ("new", "claimed", "done", "ignored", "parked")
 TASK_KINDS = ("parked", "waiting-release", "discrepancy", "chargeback", "refund-refused", "review")
 AUDIT_SYSTEMS = ("cybersource", "slpay", "sl")

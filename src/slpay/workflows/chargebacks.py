@@ -20,7 +20,7 @@ A second, contrary decision is refused (parked with the reason).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, select
 
@@ -46,15 +46,20 @@ RECEIVED, WON, LOST = "chargeback.received", "chargeback.won", "chargeback.lost"
 _ACTIONS = {"chargeback": RECEIVED, "representment won": WON, "final chargeback": LOST}
 
 
-def _new(org: str, event_type: str, cb_id: str, payload: dict[str, Any], origin: str) -> NewEvent:
-    # The inbox's sources are webhook/api/sweep: the report or operator origin is in the payload.
+def _new(
+    org: str,
+    event_type: str,
+    cb_id: str,
+    payload: dict[str, Any],
+    origin: Literal["report", "operator"],
+) -> NewEvent:
     return NewEvent(
         dedupe_key=f"{org}|{event_type}|{cb_id}",
         organization_id=org,
         event_type=event_type,
         resource_id=cb_id,
         payload={**payload, "origin": origin},
-        source="api",
+        source=origin,
     )
 
 

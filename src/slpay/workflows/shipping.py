@@ -21,7 +21,7 @@ writes its PP (or PA) exactly as for a capture announced by a webhook.
 - A capture Cybersource refuses (or one still unresolved) becomes a ``parked`` task keyed
   ``ship:<company>:<shipper>``; transient failures are retried by DBOS with backoff first.
 - The fed inbox event has the webhook's own dedupe key, so the capture's webhook arriving
-  later counts as a duplicate. Its source is ``api`` (slpay's own API call, not a
+  later counts as a duplicate. Its inbox source is ``shipping`` (slpay's own capture, not a
   notification).
 
 - Captures of the authorization made elsewhere (a Decision Manager review accepted with its
@@ -262,7 +262,7 @@ def feed_step(plan: CapturePlan, capture_id: str) -> bool:
             "payload": {"data": {"id": capture_id, "type": "captures"}},
             "source": "capture-on-shipment",
         },
-        source="api",
+        source="shipping",
     )
     detail = {
         "shipper": s.shipper_id, "capture": capture_id, "amount": plan.amount.wire(),

@@ -94,7 +94,7 @@ def _event(d: Deps, s: SLSignal) -> NewEvent | None:
         event_type=event_type,
         resource_id=resource,
         payload=payload,
-        source="api",  # the inbox knows webhook/api/sweep; origin in the payload
+        source="sl",
     )
 
 
