@@ -193,6 +193,27 @@ def inbox_counts(hub_url: str, resource_ids: set[str] | None = None) -> dict[str
     return counts
 
 
+class StatusPoll:
+    """Cheap, repeated counts of inbox events by status while the hub works: one engine and
+    one COUNT query per poll (reading every row each time would steal CPU from the sandbox
+    serving the hub's look-ups in this same process)."""
+
+    def __init__(self, hub_url: str) -> None:
+        from slpay.store import make_engine
+
+        self.engine = make_engine(hub_url)
+
+    def count(self, *statuses: str) -> int:
+        from slpay.store.schema import inbox
+
+        stmt = select(func.count()).select_from(inbox).where(inbox.c.status.in_(statuses))
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
 def ack_to_sl_ms(hub_url: str, resource_ids: set[str]) -> list[float]:
     """Per event: webhook stored (acknowledged right after) → its PP recorded after the SL
     commit (the xref row the finish step writes), in milliseconds."""

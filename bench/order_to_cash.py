@@ -50,10 +50,13 @@ def _drain(hub_url: str, sl_url: str, ids: set[str], timeout: float) -> float:
     """Resume processing; seconds until the finish step has marked every event done (its
     xref and audit committed) and SL holds one SO and one PP per event."""
     expected = len(ids)
+    poll = setup.StatusPoll(hub_url)  # the inbox holds exactly these events now
     start = time.perf_counter()
     setup.set_paused(hub_url, False)
-    ok = setup.wait_for(lambda: setup.inbox_counts(hub_url, ids).get("done", 0) == expected,
-                        timeout)  # fmt: skip
+    try:
+        ok = setup.wait_for(lambda: poll.count("done") >= expected, timeout)
+    finally:
+        poll.close()
     seconds = time.perf_counter() - start
     if not ok:
         raise SystemExit(f"inbox {setup.inbox_counts(hub_url, ids)} after {timeout}s")
@@ -62,9 +65,13 @@ def _drain(hub_url: str, sl_url: str, ids: set[str], timeout: float) -> float:
     return seconds
 
 
-def _settled(hub_url: str, ids: set[str]) -> bool:
-    counts = setup.inbox_counts(hub_url, ids)
-    return counts.get("new", 0) + counts.get("claimed", 0) == 0
+def _settle(hub_url: str, timeout: float) -> bool:
+    """Wait until no event is new or claimed (the drained ones are all done by now)."""
+    poll = setup.StatusPoll(hub_url)
+    try:
+        return setup.wait_for(lambda: poll.count("new", "claimed") == 0, timeout, 0.1)
+    finally:
+        poll.close()
 
 
 def end_to_end(wrk: str, work: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -99,7 +106,7 @@ def end_to_end(wrk: str, work: Path, args: argparse.Namespace) -> dict[str, floa
             )  # fmt: skip
             live_ids = {txn for txn, _ in live}
             offered = sum(setup.inbox_counts(hub_url, live_ids).values())
-            setup.wait_for(lambda: _settled(hub_url, live_ids), args.timeout, 0.1)
+            _settle(hub_url, args.timeout)
             lat = setup.ack_to_sl_ms(hub_url, live_ids)
         finally:
             stop_server(proc)

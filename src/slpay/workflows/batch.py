@@ -35,7 +35,13 @@ from slpay.store.schema import inbox
 from slpay.workflows import cancellations, chargebacks, refunds, sl_refunds
 from slpay.workflows.context import Deps, deps
 from slpay.workflows.metrics import observe_batch
-from slpay.workflows.o2c import Plan, payment_inputs, plan_event, prefetch_details
+from slpay.workflows.o2c import (
+    Plan,
+    payment_inputs,
+    plan_event,
+    prefetch_details,
+    prefetch_reads,
+)
 from slpay.workflows.records import record_outcomes
 from slpay.workflows.runtime import current_workflow_id, step, workflow
 
@@ -163,11 +169,16 @@ def post_step(ids: list[int]) -> list[Outcome]:
     plans: list[Plan] = []
     events = _load(d, ids)
     details = prefetch_details(d, events)
+    try:
+        intake, lookups = prefetch_reads(d, details)
+    except Exception as exc:  # e.g. SL unavailable: each event reads for itself, fails alone
+        log.warning("o2c.prefetch_failed", error=f"{type(exc).__name__}: {exc}"[:300])
+        intake, lookups = {}, None
     for event in events:
         if event.event_type in MONEY_BACK:
             continue
         try:
-            plans.append(plan_event(d, event, details))
+            plans.append(plan_event(d, event, details, intake=intake, lookups=lookups))
         except Exception as exc:
             outcomes[event.id] = _failed(event, exc)
     written = _write_orders(d, plans, outcomes)

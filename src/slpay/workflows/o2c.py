@@ -33,9 +33,10 @@ from slpay.connectors.dynamics_sl.models import (
     SLDocument,
 )
 from slpay.domain.orders import Order, PaymentEvent
-from slpay.mapping.document import so_change, so_document
+from slpay.mapping.document import Lookups, so_change, so_document
 from slpay.store.inbox import InboxEvent, find_by_key
 from slpay.workflows.context import Deps
+from slpay.workflows.o2c_reads import batch_lookups, intake_orders
 from slpay.workflows.sl_state import ARDocState, invoices_of
 
 ORDER_EVENT = "order.created"
@@ -95,6 +96,9 @@ class Plan:
     evidence: dict[str, Any] = field(default_factory=dict)
     #: Transaction details read while planning (TSS), by id; not part of the outcome.
     details: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    #: Read ahead for the micro-batch: posted orders by number, the mapping's look-ups.
+    intake: dict[str, Order | None] = field(default_factory=dict, repr=False)
+    lookups: Lookups | None = field(default=None, repr=False)
 
 
 def _details(d: Deps, transaction_id: str, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -120,10 +124,13 @@ def _order_for(d: Deps, plan: Plan, auth_id: str) -> None:
     payload = _details(d, auth_id, plan.details)
     payment = d.mapping.payment_from_cybersource(payload, "authorize")
     number = payment.order_number
-    order = _intake_order(d, number) if number else None
+    if number in plan.intake:
+        order = plan.intake[number]
+    else:
+        order = _intake_order(d, number) if number else None
     if order is None:
         order = d.mapping.order_from_payload(payload)
-    doc = so_document(order, payment, d.mapping, d.lookups)
+    doc = so_document(order, payment, d.mapping, plan.lookups or d.lookups)
     plan.order, plan.authorization, plan.order_number = doc.order, payment, doc.order_number
     plan.evidence.update(authorization=auth_id, order_number=number, status=payment.status)
     if (payment.status or "").upper() in FAILED_STATUSES:
@@ -168,16 +175,34 @@ def prefetch_details(
         return {txn: data for txn, data in pool.map(read, wanted) if data is not None}
 
 
+def prefetch_reads(
+    d: Deps, details: dict[str, dict[str, Any]]
+) -> tuple[dict[str, Order | None], Lookups]:
+    """A micro-batch's posted orders (by the order numbers its transactions carry) and the
+    mapping's look-ups warmed with its customers' e-mails (see :mod:`.o2c_reads`)."""
+    numbers = {str((data.get("clientReferenceInformation") or {}).get("code") or "")
+               for data in details.values()}  # fmt: skip
+    keys = {n: intake_key(d.organization_id, n) for n in sorted(numbers) if n}
+    return intake_orders(d, keys), batch_lookups(d, details)
+
+
 def plan_event(
-    d: Deps, event: InboxEvent, details: dict[str, dict[str, Any]] | None = None
+    d: Deps,
+    event: InboxEvent,
+    details: dict[str, dict[str, Any]] | None = None,
+    *,
+    intake: dict[str, Order | None] | None = None,
+    lookups: Lookups | None = None,
 ) -> Plan:
     """Enrich and transform one event (reads Cybersource and SL; writes nothing).
 
     ``details`` (transaction id → TSS details) is shared by a micro-batch's events and
-    filled as they are read."""
-    plan = Plan(event, kind_of(event.event_type))
+    filled as they are read; ``intake`` and ``lookups`` come from :func:`prefetch_reads`."""
+    plan = Plan(event, kind_of(event.event_type), lookups=lookups)
     if details is not None:
         plan.details = details
+    if intake is not None:
+        plan.intake = intake
     resource = _resource(event)
     if plan.kind == "other" or not resource:
         return plan

@@ -312,6 +312,15 @@ class SLWriter:
         except SQLAlchemyError as exc:
             raise classify(exc, "find_customers") from exc
 
+    def find_customers_by_email(self, emails: Sequence[str]) -> dict[str, Customer]:
+        """SL customers by e-mail (lower-cased key), in one query (a micro-batch's mapping)."""
+        self.faults.check_available("find_customers_by_email")
+        try:
+            with self.engine.connect() as conn:
+                return customers.by_emails(conn, list(emails))
+        except SQLAlchemyError as exc:
+            raise classify(exc, "find_customers_by_email") from exc
+
     def find_customer(
         self, *, cust_id: str | None = None, email: str | None = None
     ) -> Customer | None:

@@ -128,7 +128,14 @@ class Tss:
             txn = ledger.get(conn, req.params["id"])
             if txn is None:
                 raise not_found(self.sb.now(), "The requested transaction was not found")
-            related = [t.id for t in ledger.chain(conn, txn.root_id) if t.id != txn.id]
+            # Only the ids of the related transactions are shown: reading whole rows (JSON
+            # columns decoded) for them was a third of this hot endpoint's time.
+            chain = conn.execute(
+                select(transactions.c.id)
+                .where(transactions.c.root_id == txn.root_id)
+                .order_by(transactions.c.submit_time, transactions.c.id)
+            ).scalars()
+            related = [t for t in chain if t != txn.id]
         return Response(200, dumps(transaction_details(txn, self.sb.config.merchant_id, related)))
 
     def search(self, req: Request) -> Response:
