@@ -3,11 +3,15 @@
 A settlement day played for real: the Cybersource sandbox over HTTP (sales, refunds, batch
 close, chargebacks, report tampering), a sandbox SL company where the documents the hub would
 have written are written with the real SL writer under the hub's business keys
-(``<transaction id>:<operation>``), and a hub store on SQLite.
+(``<transaction id>:<operation>``), and a hub store: on SQLite, and again on PostgreSQL (each
+in a uniquely named schema) when SLPAY_TEST_POSTGRES_URL is set.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,7 +35,7 @@ from slpay.sandbox.cybersource import FeeRule, SandboxConfig
 from slpay.sandbox.cybersource.server import SandboxHandle, run_in_thread
 from slpay.sandbox.cybersource.testing import MutableClock, card_payment, signed_client
 from slpay.sandbox.sl.company import init_company
-from slpay.sandbox.sl.engine import open_engine
+from slpay.sandbox.sl.engine import drop_schema, open_engine
 from slpay.store import make_engine, migrate
 from slpay.store import tasks as task_repo
 
@@ -41,6 +45,7 @@ SL = SLSettings()
 ACC = SL.accounts
 CLEARING = (ACC.clearing_acct, ACC.clearing_sub)
 EUR_CUSTOMER = "C00004"
+PG_ENV = "SLPAY_TEST_POSTGRES_URL"
 
 
 @dataclass
@@ -150,24 +155,49 @@ def sandbox_fixture() -> Iterator[tuple[SandboxHandle, MutableClock]]:
         yield handle, clock
 
 
-@pytest.fixture(name="day")
-def day_fixture(tmp_path: Path, sandbox: tuple[SandboxHandle, MutableClock]) -> Iterator[Day]:
+@contextlib.contextmanager
+def _databases(kind: str, tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
+    """(SL company, hub store): SQLite files, or each in a PostgreSQL schema of its own."""
+    if kind == "sqlite":
+        sl_engine, hub = open_engine(str(tmp_path / "sl.db")), make_engine(tmp_path / "hub.db")
+        yield sl_engine, hub
+        sl_engine.dispose()
+        hub.dispose()
+        return
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set; PostgreSQL tests skipped")
+    name = f"recon_test_{uuid.uuid4().hex[:10]}"
+    sl_engine = open_engine(url, schema=f"{name}_sl")
+    hub = open_engine(url, schema=f"{name}_hub")  # a plain engine on a schema of its own
+    try:
+        yield sl_engine, hub
+    finally:
+        sl_engine.dispose()
+        hub.dispose()
+        drop_schema(url, f"{name}_sl")
+        drop_schema(url, f"{name}_hub")
+
+
+@pytest.fixture(name="day", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def day_fixture(
+    request: pytest.FixtureRequest, tmp_path: Path, sandbox: tuple[SandboxHandle, MutableClock]
+) -> Iterator[Day]:
+    """One day's three systems; the SL company and the hub store on SQLite, then PostgreSQL."""
     handle, clock = sandbox
     clock.set(NOON)
-    sl_engine = open_engine(str(tmp_path / "sl.db"))
-    init_company(sl_engine, today=DAY)
-    writer = SLWriter(sl_engine, SL)
-    writer.install()
-    hub = make_engine(tmp_path / "hub.db")
-    migrate(hub)
-    settings = Settings(
-        cybersource=CybersourceSettings(base_url=handle.base_url),
-        reconcile=ReconcileSettings(report_dir=tmp_path / "reports", unsettled_after_days=0),
-    )
-    client = CybersourceClient(settings.cybersource, clock=clock, retry=RetryPolicy(attempts=1))
-    with signed_client(handle.base_url, handle.config, clock=clock) as cs:
-        assert cs.post("/sandbox/reset").status_code == 200
-        yield Day(cs, writer, hub, settings, client)
-    client.close()
-    sl_engine.dispose()
-    hub.dispose()
+    with _databases(request.param, tmp_path) as (sl_engine, hub):
+        init_company(sl_engine, today=DAY)
+        writer = SLWriter(sl_engine, SL)
+        writer.install()
+        migrate(hub)
+        settings = Settings(
+            cybersource=CybersourceSettings(base_url=handle.base_url),
+            reconcile=ReconcileSettings(report_dir=tmp_path / "reports", unsettled_after_days=0),
+        )
+        retry = RetryPolicy(attempts=1)
+        client = CybersourceClient(settings.cybersource, clock=clock, retry=retry)
+        with signed_client(handle.base_url, handle.config, clock=clock) as cs:
+            assert cs.post("/sandbox/reset").status_code == 200
+            yield Day(cs, writer, hub, settings, client)
+        client.close()

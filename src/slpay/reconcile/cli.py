@@ -47,15 +47,19 @@ def reconcile(
     configure_logging(settings.log.level, json=settings.log.json_format, file=settings.log.file)
     hub = make_engine(settings.hub.db_url)
     migrate(hub)
-    with CybersourceClient(settings.cybersource) as cs, _progress(json_out) as bar:
-        task = bar.add_task("reconciling", total=None)
+    writer = SLWriter(settings.sl.db_url, settings.sl)
+    try:
+        with CybersourceClient(settings.cybersource) as cs, _progress(json_out) as bar:
+            task = bar.add_task("reconciling", total=None)
 
-        def show(stage: str, n: int) -> None:
-            if n >= settings.reconcile.progress_min_rows:
-                bar.update(task, description=f"{stage}: {n:,} rows")
+            def show(stage: str, n: int) -> None:
+                if n >= settings.reconcile.progress_min_rows:
+                    bar.update(task, description=f"{stage}: {n:,} rows")
 
-        writer = SLWriter(settings.sl.db_url, settings.sl)
-        result = Reconciler(settings, cs, writer, hub, progress=show).reconcile_day(when)
+            result = Reconciler(settings, cs, writer, hub, progress=show).reconcile_day(when)
+    finally:  # close the pools' connections (a server database would see them dangle)
+        writer.engine.dispose()
+        hub.dispose()
     summary = result.summary()
     if json_out:
         typer.echo(json.dumps(summary))

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select, and_, select
 
+from slpay.connectors.dynamics_sl import schema as sl
+from slpay.connectors.dynamics_sl.xref import slpay_xref
 from slpay.domain.money import exponent
 from slpay.domain.reconciliation import from_minor
 from slpay.reconcile.keys import CLEARING_SIGN, sl_key
@@ -90,16 +92,6 @@ class SLSide:
         }
 
 
-#: One bulk query, plain SQL with the driver's placeholders (``{p}``): the rows go straight
-#: from the DB-API cursor into columns, without SQLAlchemy's per-row result processing.
-_QUERY = (
-    "SELECT x.biz_key, a.CuryOrigDocAmt, a.CuryId, a.DocDate, a.CustOrdNbr, a.DocType, a.RefNbr"
-    " FROM slpay_xref x JOIN ARDoc a ON a.CustId = x.cust_id AND a.DocType = x.doc_type"
-    " AND a.RefNbr = x.ref_nbr AND a.BatNbr = x.bat_nbr"
-    " WHERE x.module = 'AR' AND a.DocDate >= {p} AND a.DocDate < {p}"
-)
-
-
 def load_sl_side(
     engine: Engine,
     day: date,
@@ -116,15 +108,32 @@ def load_sl_side(
     side = SLSide()
     loader = _Loader(side, exclude)
     with engine.connect() as conn:
-        p = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        # ISO text compares correctly with SQLite's stored text and converts on the servers.
-        bounds = (lo.isoformat(sep=" "), hi.isoformat(sep=" "))
-        result = conn.exec_driver_sql(_QUERY.format(p=p), bounds)
-        while rows := result.fetchmany(fetch):
-            loader.add(rows)
-            if on_rows is not None:
-                on_rows(len(side))
+        # SQLAlchemy compiles the query and binds the dates for the dialect; the rows are then
+        # fetched from the DB-API cursor itself (``CursorResult.cursor``): plain tuples, without
+        # SQLAlchemy's per-row result processing (a third of the time on a million rows).
+        result = conn.execute(_query(lo, hi))
+        try:
+            while rows := result.cursor.fetchmany(fetch):
+                loader.add(rows)
+                if on_rows is not None:
+                    on_rows(len(side))
+        finally:
+            result.close()
     return side
+
+
+def _query(lo: datetime, hi: datetime) -> Select[Any]:
+    """Every AR document slpay wrote (``slpay_xref`` joined with its ARDoc) dated in [lo, hi)."""
+    x, a = slpay_xref.c, sl.ARDoc.c
+    on = and_(
+        a.CustId == x.cust_id, a.DocType == x.doc_type, a.RefNbr == x.ref_nbr,
+        a.BatNbr == x.bat_nbr,
+    )  # fmt: skip
+    return (
+        select(x.biz_key, a.CuryOrigDocAmt, a.CuryId, a.DocDate, a.CustOrdNbr, a.DocType, a.RefNbr)
+        .select_from(slpay_xref.join(sl.ARDoc, on))
+        .where(x.module == "AR", a.DocDate >= lo, a.DocDate < hi)
+    )
 
 
 class _Loader:
