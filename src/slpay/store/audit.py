@@ -72,13 +72,17 @@ def append_audits(
         return 0
     when = at or datetime.now(UTC)
     rows = []
+    redacted: dict[int, tuple[Any, dict[str, Any]]] = {}
     for key, system, action, detail in entries:
         if system not in AUDIT_SYSTEMS:
             raise ValueError(f"unknown system: {system}")
-        rows.append(
-            {"key": key, "at": when, "system": system, "action": action,
-             "detail": redact_data(detail or {})}
-        )  # fmt: skip
+        # One document's detail is appended under several keys: redact each object once
+        # (the original is kept alongside, so its id cannot be reused meanwhile).
+        seen = redacted.get(id(detail))
+        if seen is None:
+            seen = redacted[id(detail)] = (detail, redact_data(detail or {}))
+        rows.append({"key": key, "at": when, "system": system, "action": action,
+                     "detail": seen[1]})  # fmt: skip
     conn.execute(insert(audit), rows)
     return len(rows)
 
