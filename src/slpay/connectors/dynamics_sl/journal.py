@@ -3,21 +3,35 @@
 Lines are signed (positive = debit, negative = credit), all in one currency, and must balance
 in that currency. Base amounts are rounded line by line; a rounding difference left in base is
 put on the largest line so the batch balances in base too (GL release checks base).
+
+A line may fix its own base amount (``JournalLine.base``); a line of zero in the currency with
+a base amount is a base-only adjustment (exchange gain/loss). When any line fixes its base, the
+caller owns the base side: lines without one are converted at the journal's rate, nothing is
+moved between lines, and the batch must balance in base exactly or it is refused.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from slpay.config import SLSettings
 from slpay.connectors.dynamics_sl import schema as sl
-from slpay.connectors.dynamics_sl.context import Company, Rate
-from slpay.connectors.dynamics_sl.conventions import clip, fiscal_year, line_nbr, line_ref
-from slpay.connectors.dynamics_sl.models import JournalInput, SLDocument
+from slpay.connectors.dynamics_sl.context import Catalog, Company, Rate, read_gl_setup
+from slpay.connectors.dynamics_sl.conventions import (
+    clip,
+    fiscal_year,
+    line_nbr,
+    line_ref,
+    round_money,
+)
+from slpay.connectors.dynamics_sl.models import Day, JournalInput, SLDocument
 from slpay.connectors.dynamics_sl.numbering import batch_numbers
 from slpay.connectors.dynamics_sl.rows import Audit, check_text, full_row
+from slpay.domain.money import Money
 from slpay.errors import ValidationError
 
 
@@ -31,6 +45,35 @@ def base_amounts(lines: list[Decimal], rate: Rate) -> list[Decimal]:
     return base
 
 
+def line_bases(item: JournalInput, rate: Rate) -> list[Decimal]:
+    """Each line's signed base amount: the journal's rate, or the bases the caller fixed."""
+    cury = [line.amount.amount for line in item.lines]
+    if all(line.base is None for line in item.lines):
+        return base_amounts(cury, rate)
+    base = [
+        rate.base(a) if line.base is None else line.base
+        for a, line in zip(cury, item.lines, strict=True)
+    ]
+    for i, (line, b) in enumerate(zip(item.lines, base, strict=True)):
+        if line.base is not None and round_money(b, rate.base_decpl) != b:
+            raise ValidationError(
+                f"more than {rate.base_decpl} decimal places in base", field=f"lines[{i}].base"
+            )
+        if b and line.amount.amount and (b > 0) != (line.amount.amount > 0):
+            raise ValidationError("base and currency on opposite sides", field=f"lines[{i}]")
+    off = sum(base, Decimal(0))
+    if off:
+        raise ValidationError(f"debits and credits differ by {off} in base", field="lines")
+    return base
+
+
+def journal_rate(conn: Connection, settings: SLSettings, currency: str, day: Day) -> Rate:
+    """The rate :func:`write_journal` uses for a journal in ``currency`` dated ``day``
+    (SL's CuryRate of the configured rate type on or before that day)."""
+    company = Company(settings, Catalog(), read_gl_setup(conn), {}, datetime.now(UTC))
+    return company.rate(conn, Money(Decimal(0), currency), day, None)
+
+
 def check_journal(item: JournalInput) -> None:
     """Input checks that need no database."""
     if len(item.lines) < 2:
@@ -39,7 +82,7 @@ def check_journal(item: JournalInput) -> None:
     if len(currencies) != 1:
         raise ValidationError("all lines must be in one currency", field="lines")
     for i, line in enumerate(item.lines):
-        if line.amount.amount == 0:
+        if line.amount.amount == 0 and not line.base:
             raise ValidationError("a line of zero", field=f"lines[{i}].amount")
     total = sum((line.amount.amount for line in item.lines), Decimal(0))
     if total != 0:
@@ -59,7 +102,7 @@ def write_journal(
     per_post = company.period(item.date, "GL")
     when = company.sl_date(item.date)
     cury = [line.amount.amount for line in item.lines]
-    base = base_amounts(cury, rate)
+    base = line_bases(item, rate)
     (bat_nbr,) = batch_numbers(conn, sl.GLSetup, company.gl["LastBatNbr"], "GL", 1)
     cury_total = float(sum((a for a in cury if a > 0), Decimal(0)))
     base_total = float(sum((a for a in base if a > 0), Decimal(0)))
@@ -128,7 +171,8 @@ def _line(
     per_post: str,
 ) -> dict[str, Any]:
     line = item.lines[i]
-    debit = cury > 0
+    # A base-only line (cury 0) takes its side from the base amount.
+    debit = cury > 0 or (cury == 0 and base > 0)
     return full_row(
         sl.GLTran,
         audit,

@@ -141,12 +141,19 @@ class MemoInput:
 
 @dataclass(frozen=True)
 class JournalLine:
-    """A GL line: a positive amount is a debit, a negative one a credit."""
+    """A GL line: a positive amount is a debit, a negative one a credit.
+
+    ``base`` fixes the line's base-currency amount (same sign convention) instead of the
+    journal's rate: a credit that must reverse what an earlier document booked at its own
+    rate. A line of zero ``amount`` with a non-zero ``base`` is a base-only adjustment, the
+    way SL books realised exchange gain/loss (CuryDrAmt/CuryCrAmt 0, DrAmt/CrAmt set).
+    """
 
     acct: str
     sub: str
     amount: Money
     description: str = ""
+    base: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ posting waits for a period after GLSetup.PerNbr (6035), refuses blank accounts (
 unknown base currency (8060) and lines that do not balance against CrTot/CuryCrTot (3011).
 The sandbox checks release and posting together, before changing anything, so a refused batch
 is left exactly as it was.
+
+Balance is checked in base and in the batch currency separately, so a base-only line (zero in
+the currency, DrAmt or CrAmt set: how SL books realised exchange gain/loss) passes when the
+batch balances in both. A line whose currency side and base side disagree is refused: no SL
+screen writes one.
 """
 
 from __future__ import annotations
@@ -90,6 +95,8 @@ def _gl_line(books: Books, batch: dict[str, Any], row: dict[str, Any], n: int) -
     )  # fmt: skip
     if min(line.dr, line.cr, line.cury_dr, line.cury_cr) < 0 or (line.dr and line.cr):
         raise refuse(None, f"{where}: one side per line, amounts positive")
+    if (line.cury_dr and line.cr) or (line.cury_cr and line.dr) or (line.cury_dr and line.cury_cr):
+        raise refuse(None, f"{where}: debit in one currency, credit in the other")
     return line
 
 
