@@ -91,7 +91,7 @@ def run_and_check(env: Env, client: httpx.Client) -> None:
     assert m[("slpay_events_processed_total", (("status", "done"),))] == 4
     assert m[("slpay_events_processed_total", (("status", "retry"),))] >= 1
     # each sale writes its order from the authorization event and again (found) from the capture
-    assert calls(m, system="sl", operation="write_order", outcome="success") == 4
+    assert calls(m, system="sl", operation="write_orders", outcome="success") == 4
     sl_transient = sum(
         v
         for (name, labels), v in m.items()

@@ -36,8 +36,8 @@ _BATCH_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 
 #: SL writer methods counted (each is one call; the batched writes count per item).
 SL_CALLS = (
     "write_payment", "write_payments", "write_memo", "write_memos", "apply_credit",
-    "write_journal", "write_order", "change_order", "add_note", "find_customer",
-    "ensure_customer", "lookup",
+    "write_journal", "write_order", "write_orders", "change_order", "add_note", "find_customer",
+    "find_customers", "find_customers_by_email", "ensure_customer", "lookup",
 )  # fmt: skip
 DECLINED_STATUSES = frozenset({"DECLINED", "AUTHORIZED_RISK_DECLINED", "INVALID_REQUEST"})
 
