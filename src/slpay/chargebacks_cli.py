@@ -29,10 +29,14 @@ def resolve(
 
     settings = _settings(config)
     engine = make_engine(db or settings.hub.db_url)
-    migrate(engine)
-    orgs = settings.api.webhook_organization_ids
-    org = orgs[0] if orgs else settings.cybersource.merchant_id
-    if not queue_decision(engine, org, chargeback_id, won=won, note=note):
+    try:
+        migrate(engine)
+        orgs = settings.api.webhook_organization_ids
+        org = orgs[0] if orgs else settings.cybersource.merchant_id
+        queued = queue_decision(engine, org, chargeback_id, won=won, note=note)
+    finally:
+        engine.dispose()
+    if not queued:
         typer.echo(f"error: a decision on chargeback {chargeback_id} is already queued", err=True)
         raise typer.Exit(1)
     typer.echo(f"chargeback {chargeback_id}: {'won' if won else 'lost'} queued for the hub")

@@ -1,8 +1,11 @@
 """Order-to-cash end to end: Cybersource sandbox → real webhooks → hub → SL sandbox.
 
 Payments are created on the Cybersource sandbox over real HTTP; its webhooks reach the hub's
-HTTP app (uvicorn); the hub's micro-batch workflows (DBOS on the hub's SQLite file) write the
+HTTP app (uvicorn); the hub's micro-batch workflows (DBOS on the hub's database) write the
 SL sandbox company; SL's users ship, invoice and release with the sandbox's own acts.
+
+Every test using the ``env`` fixture runs twice: hub store, DBOS and SL company on SQLite
+files, and on fresh PostgreSQL databases (``SLPAY_TEST_POSTGRES_URL``; skipped without it).
 """
 
 from __future__ import annotations
@@ -62,8 +65,8 @@ def _free_socket() -> socket.socket:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    sl_url = f"sqlite:///{tmp_path / 'sl.db'}"
+def env(tmp_path: Path, o2c_databases: tuple[str, str]) -> Iterator[Env]:
+    hub_db_url, sl_url = o2c_databases
     sl_engine = open_engine(sl_url)
     init_company(sl_engine)
     sock = _free_socket()
@@ -77,7 +80,7 @@ def env(tmp_path: Path) -> Iterator[Env]:
         settings = Settings(
             cybersource={"base_url": sandbox.base_url},
             sl={"db_url": sl_url},
-            hub={"db_url": f"sqlite:///{tmp_path / 'hub.db'}"},
+            hub={"db_url": hub_db_url},
             workflows={
                 "poll_interval_s": 0.05,
                 "signals_interval_s": 3600,

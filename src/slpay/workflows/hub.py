@@ -90,6 +90,9 @@ class Hub:
         self.runtime.stop()
         self.deps.cs.close()
         self.deps.notifier.close()
+        # Close the pools too: a stopped hub holds no database connections (PostgreSQL counts them).
+        self.deps.hub.dispose()
+        self.deps.writer.engine.dispose()
         install(None)
         self._started = False
 
