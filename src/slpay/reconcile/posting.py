@@ -6,12 +6,20 @@ tolerance, to Settlement differences. Each figure's account comes from
 ``reconcile.gl_accounts``; a negative figure lands on the other side by its sign. Checked
 first: net funding present and netTotal = totalPurchases − totalRefunds − totalChargebacks −
 totalFees; otherwise the day is a ``net-funding`` discrepancy and nothing is posted.
+
+A currency other than SL's base currency (:class:`FxBasis`): clearing is credited in base by
+what the documents were booked at (each at its own rate), the other lines are converted at the
+settlement day's rate, and the base difference goes to Exchange gain/loss as a line of zero in
+the currency (a debit is a loss). So the batch balances in both currencies and clearing's base
+balance, not only its currency balance, comes to zero for what settled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from slpay.config import SLAccounts
 from slpay.connectors.cybersource.models.reporting import NetFundings
@@ -48,6 +56,17 @@ class Funding:
     net: int
 
 
+@dataclass(frozen=True)
+class FxBasis:
+    """The base side of a day in a foreign currency."""
+
+    base_currency: str
+    #: Σ base amount of the matched documents as SL booked them, signed like ``cleared``.
+    booked: int
+    #: A currency amount at the settlement day's rate (SL's CuryRate), rounded to base places.
+    to_base: Callable[[Decimal], Decimal]
+
+
 @dataclass
 class DayPosting:
     """What one currency of the day comes to."""
@@ -59,6 +78,9 @@ class DayPosting:
     remainder: int = 0
     held: str = ""
     discrepancies: list[Discrepancy] = field(default_factory=list)
+    #: Exchange difference in base minor units (+ loss, − gain); 0 in the base currency.
+    exchange: int = 0
+    base_currency: str = ""
 
 
 def funding_of(nf: NetFundings | None, currency: str) -> Funding | None:
@@ -93,9 +115,10 @@ def plan_currency(
     gl_accounts: dict[str, str],
     accounts: SLAccounts,
     row_discrepancies: int,
+    fx: FxBasis | None = None,
 ) -> DayPosting:
-    """Check, then build the journal (or say why it is held)."""
-    p = DayPosting(currency, funding, totals)
+    """Check, then build the journal (or say why it is held); ``fx`` for a foreign currency."""
+    p = DayPosting(currency, funding, totals, base_currency=fx.base_currency if fx else "")
     if funding is None:
         return _held(p, "net funding is missing for this day", {})
     f = funding
@@ -110,7 +133,7 @@ def plan_currency(
             p.held = f"{reason}; explained by the day's discrepancies — resolve and re-run"
             return p
         return _held(p, reason, {"remainder": str(from_minor(p.remainder, currency))})
-    p.journal = _journal(day, currency, p, key, gl_accounts, accounts)
+    p.journal = _journal(day, currency, p, key, gl_accounts, accounts, fx)
     return p
 
 
@@ -145,6 +168,7 @@ def _journal(
     key: str,
     gl_accounts: dict[str, str],
     accounts: SLAccounts,
+    fx: FxBasis | None,
 ) -> JournalInput | None:
     assert p.funding is not None
     figures = {
@@ -153,14 +177,17 @@ def _journal(
         "totalFees": p.funding.fees,
         "settlementDifference": p.remainder,
     }
+    amounts = {name: from_minor(value, currency) for name, value in figures.items()}
+    bases = _bases(p, amounts, fx) if fx is not None else {}
     lines = tuple(
         JournalLine(
             *resolve_account(gl_accounts[name], accounts),
-            Money(from_minor(value, currency), currency),
+            Money(amounts.get(name, Decimal(0)), currency),
             FIGURES[name],
+            base=bases.get(name),
         )
-        for name, value in figures.items()
-        if value
+        for name in FIGURES
+        if amounts.get(name) or bases.get(name)
     )
     if len(lines) < 2:
         return None
@@ -171,6 +198,17 @@ def _journal(
         description=f"Cybersource {day.isoformat()} {currency}",
         ref_nbr=day.strftime("%Y%m%d"),
     )
+
+
+def _bases(p: DayPosting, amounts: dict[str, Decimal], fx: FxBasis) -> dict[str, Decimal]:
+    """Base amount per figure: clearing as booked, the rest at the settlement rate, and the
+    exchange difference that makes the batch balance in base."""
+    bases = {name: fx.to_base(a) for name, a in amounts.items() if name != "clearing"}
+    bases["clearing"] = -from_minor(fx.booked, fx.base_currency)
+    exchange = -sum(bases.values(), Decimal(0))
+    bases["exchangeDifference"] = exchange
+    p.exchange = decimal_to_minor(exchange, fx.base_currency)
+    return bases
 
 
 def _funding_evidence(p: DayPosting) -> dict[str, str] | None:

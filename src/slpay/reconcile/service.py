@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +23,8 @@ from sqlalchemy import Engine
 
 from slpay.config import Settings
 from slpay.connectors.cybersource.models.reporting import ChargebackDetails, NetFundings
+from slpay.connectors.dynamics_sl.context import Rate
+from slpay.connectors.dynamics_sl.journal import journal_rate
 from slpay.connectors.dynamics_sl.writer import SLWriter
 from slpay.domain.reconciliation import FEES, NET_FUNDING, FeeRule, Tolerance, decimal_to_minor
 from slpay.errors import NotFoundError
@@ -30,7 +33,7 @@ from slpay.reconcile import state
 from slpay.reconcile.disputes import disputes_of
 from slpay.reconcile.keys import settlement_key, split_sl_key
 from slpay.reconcile.matching import Discrepancy, Matcher, MatchRules
-from slpay.reconcile.posting import DayPosting, funding_of, plan_currency
+from slpay.reconcile.posting import DayPosting, FxBasis, funding_of, plan_currency
 from slpay.reconcile.report_files import write_reports
 from slpay.reconcile.report_stream import read_report_batches
 from slpay.reconcile.sl_side import SLSide, load_sl_side
@@ -158,7 +161,7 @@ class Reconciler:
         out = DayResult(day, "reconciled", found=list(found))
         currencies = sorted(set(totals) | set(nf.currencies() if nf else []))
         for cur in currencies:
-            p = self._plan(day, cur, totals[cur], nf, found)
+            p = self._plan(day, cur, totals[cur], nf, found, self._fx_basis(day, cur, side))
             out.postings.append(p)
             out.found += p.discrepancies
             if p.journal is not None:
@@ -176,7 +179,13 @@ class Reconciler:
         return out
 
     def _plan(
-        self, day: date, cur: str, totals: Any, nf: NetFundings | None, found: list[Discrepancy]
+        self,
+        day: date,
+        cur: str,
+        totals: Any,
+        nf: NetFundings | None,
+        found: list[Discrepancy],
+        fx: FxBasis | None,
     ) -> DayPosting:
         rows = sum(1 for d in found if d.currency == cur and d.kind not in (FEES, NET_FUNDING))
         return plan_currency(
@@ -189,7 +198,22 @@ class Reconciler:
             gl_accounts=self.cfg.gl_accounts,
             accounts=self.settings.sl.accounts,
             row_discrepancies=rows,
+            fx=fx,
         )
+
+    def _fx_basis(self, day: date, cur: str, side: SLSide) -> FxBasis | None:
+        """A foreign currency's base side; SL's rate is read only if the day posts."""
+        if cur == side.base_currency:
+            return None
+        rates: list[Rate] = []
+
+        def to_base(amount: Decimal) -> Decimal:
+            if not rates:
+                with self.writer.engine.connect() as conn:
+                    rates.append(journal_rate(conn, self.writer.settings, cur, day))
+            return rates[0].base(amount)
+
+        return FxBasis(side.base_currency, side.booked_base(cur), to_base)
 
     # --- Cybersource ------------------------------------------------------------------------
 

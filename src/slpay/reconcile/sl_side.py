@@ -5,7 +5,8 @@ Every document slpay wrote is recorded in ``slpay_xref`` under its business key
 and order reference (CustOrdNbr = the merchant reference). The index is compact on purpose (a
 day can hold a million documents): parallel lists and integer arrays, amounts in signed minor
 units as they move the clearing account (captures and won chargebacks +, refunds and
-chargebacks −).
+chargebacks −). Each document's base amount (ARDoc.OrigDocAmt, at the rate SL booked it) is
+kept too, in base minor units, for the exchange difference of a foreign-currency settlement.
 """
 
 from __future__ import annotations
@@ -45,14 +46,27 @@ class SLSide:
     matched: bytearray = field(default_factory=bytearray)
     #: 1 where the document is a refund (credits in the report), else 0.
     is_refund: bytearray = field(default_factory=bytearray)
+    #: Base amount as booked (OrigDocAmt), signed like ``amount``, base minor units.
+    base_amount: array[int] = field(default_factory=lambda: array("q"))
+    base_currency: str = ""
 
     def __len__(self) -> int:
         return len(self.txn)
 
     def add(
-        self, txn: str, op: str, amount: int, currency: str, day: int, ref: str, doc: str
+        self,
+        txn: str,
+        op: str,
+        amount: int,
+        currency: str,
+        day: int,
+        ref: str,
+        doc: str,
+        base: int | None = None,
     ) -> None:
+        """One document (``base`` None: booked in the base currency, base = amount)."""
         i = len(self.txn)
+        self.base_amount.append(amount if base is None else base)
         self.txn.append(txn)
         self.op.append(op)
         self.amount.append(amount)
@@ -69,6 +83,11 @@ class SLSide:
 
     def key(self, i: int) -> str:
         return sl_key(self.txn[i], self.op[i])
+
+    def booked_base(self, currency: str) -> int:
+        """Σ base amount as booked of the matched documents in ``currency`` (minor units)."""
+        flags, curs, base = self.matched, self.currency, self.base_amount
+        return sum(base[i] for i in range(len(base)) if flags[i] == 1 and curs[i] == currency)
 
     def unmatched(self) -> list[int]:
         """Indexes not matched yet (a scan of one bytearray)."""
@@ -106,8 +125,9 @@ def load_sl_side(
     lo = datetime.combine(day - timedelta(days=lookback_days), datetime.min.time())
     hi = datetime.combine(day + timedelta(days=ahead_days + 1), datetime.min.time())
     side = SLSide()
-    loader = _Loader(side, exclude)
     with engine.connect() as conn:
+        side.base_currency = str(conn.execute(select(sl.GLSetup.c.BaseCuryId)).scalar()).rstrip()
+        loader = _Loader(side, exclude)
         # SQLAlchemy compiles the query and binds the dates for the dialect; the rows are then
         # fetched from the DB-API cursor itself (``CursorResult.cursor``): plain tuples, without
         # SQLAlchemy's per-row result processing (a third of the time on a million rows).
@@ -130,7 +150,16 @@ def _query(lo: datetime, hi: datetime) -> Select[Any]:
         a.BatNbr == x.bat_nbr,
     )  # fmt: skip
     return (
-        select(x.biz_key, a.CuryOrigDocAmt, a.CuryId, a.DocDate, a.CustOrdNbr, a.DocType, a.RefNbr)
+        select(
+            x.biz_key,
+            a.CuryOrigDocAmt,
+            a.CuryId,
+            a.DocDate,
+            a.CustOrdNbr,
+            a.DocType,
+            a.RefNbr,
+            a.OrigDocAmt,
+        )
         .select_from(slpay_xref.join(sl.ARDoc, on))
         .where(x.module == "AR", a.DocDate >= lo, a.DocDate < hi)
     )
@@ -143,6 +172,7 @@ class _Loader:
         self.side, self.exclude = side, exclude
         self.currency: dict[str, str] = {}
         self.scale: dict[str, int] = {}
+        self.base_scale = 10 ** exponent(side.base_currency)
         self.days: dict[object, int] = {}
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
@@ -158,18 +188,18 @@ class _Loader:
         self._append(*cols)
 
     def _append(self, txns: Any, ops: Any, values: Any, curies: Any, whens: Any, refs: Any,
-                doc_types: Any, ref_nbrs: Any) -> None:  # fmt: skip
+                doc_types: Any, ref_nbrs: Any, bases: Any) -> None:  # fmt: skip
         s, base = self.side, len(self.side)
         curs = [self.currency.get(c) or self._currency(c) for c in curies]
         scale = self.scale
         s.txn.extend(txns)
         s.op.extend(ops)
-        s.amount.extend(
-            [
-                CLEARING_SIGN[o] * round(v * scale[c])
-                for o, v, c in zip(ops, values, curs, strict=True)
-            ]
-        )
+        amounts = [
+            CLEARING_SIGN[o] * round(v * scale[c])
+            for o, v, c in zip(ops, values, curs, strict=True)
+        ]
+        s.amount.extend(amounts)
+        s.base_amount.extend(self._base_amounts(amounts, ops, curs, bases))
         s.currency.extend(curs)
         s.day.extend([self.days.get(w) or self._day(w) for w in whens])
         s.merchant_ref.extend(map(str.rstrip, refs))
@@ -182,6 +212,18 @@ class _Loader:
                 s.by_id[txn] = i
             else:
                 s.disputes[(txn, op)] = i
+
+    def _base_amounts(self, amounts: list[int], ops: Any, curs: list[str], bases: Any) -> Any:
+        """Base minor units as booked; in the base currency that is the amount itself (the
+        usual case, and the cheap one: no per-row work on a million-row day)."""
+        home = self.side.base_currency
+        if curs.count(home) == len(curs):
+            return amounts
+        bs = self.base_scale
+        return [
+            a if c == home else CLEARING_SIGN[o] * round(b * bs)
+            for a, o, c, b in zip(amounts, ops, curs, bases, strict=True)
+        ]
 
     def _currency(self, cury: str) -> str:
         cur = self.currency[cury] = cury.rstrip()

@@ -3,14 +3,15 @@
 This is deliberately independent of the SL documents and of the release simulator: each event
 is turned into the entries of the money map's "GL once released" column, nothing else. Tests
 release what slpay (and the sandbox's SL users) wrote and compare ``trial_balance(engine)``
-with ``predict_trial_balance(events)``: DESIGN.md's invariant.
+with ``predict_trial_balance(events)``: DESIGN.md's invariant. ``base=`` predicts the base
+currency trial balance (``trial_balance(engine, base=True)``): each event at its own rate.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from slpay.config import SLAccounts
 from slpay.sandbox.sl.ledger import TBKey, TrialBalance, without_zeros
@@ -18,10 +19,12 @@ from slpay.sandbox.sl.ledger import TBKey, TrialBalance, without_zeros
 
 @dataclass(frozen=True)
 class Event:
-    """A money-map event of ``amount`` in ``currency`` (amounts positive)."""
+    """A money-map event of ``amount`` in ``currency`` (amounts positive), booked at ``rate``
+    (base = amount x rate)."""
 
     amount: Decimal
     currency: str = "USD"
+    rate: Decimal = Decimal(1)
 
 
 class Invoiced(Event):
@@ -65,8 +68,11 @@ class Settled:
     """A settlement day in one currency (01.010 GL batch).
 
     ``cleared`` = captures - refunds - chargebacks + chargebacks won of the day's matched rows.
-    Cr clearing ``cleared``; Dr Bank ``net``; Dr fees ``fees``; Dr exchange gain/loss ``fx``;
-    the rest (cleared - net - fees - fx) to settlement differences.
+    Cr clearing ``cleared``; Dr Bank ``net``; Dr fees ``fees``; the rest (cleared - net - fees)
+    to settlement differences. In base: bank, fees and differences at the settlement ``rate``;
+    ``fx`` (base currency, + loss) to Exchange gain/loss, a line of zero in ``currency``; and
+    clearing credited by what balances the batch, i.e. by what the cleared documents were
+    booked at when ``fx`` is right.
     """
 
     cleared: Decimal
@@ -74,6 +80,7 @@ class Settled:
     fees: Decimal
     currency: str = "USD"
     fx: Decimal = Decimal(0)
+    rate: Decimal = Decimal(1)
 
 
 MoneyMapEvent = Event | Settled
@@ -84,12 +91,11 @@ def entries(event: MoneyMapEvent, a: SLAccounts) -> list[tuple[tuple[str, str], 
     ar, sales = (a.ar_acct, a.ar_sub), (a.sales_acct, a.sales_sub)
     clearing, prepay = (a.clearing_acct, a.clearing_sub), (a.prepay_acct, a.prepay_sub)
     if isinstance(event, Settled):
-        diff = event.cleared - event.net - event.fees - event.fx
+        diff = event.cleared - event.net - event.fees
         return [
             (clearing, -event.cleared),
             ((a.bank_acct, a.bank_sub), event.net),
             ((a.fees_acct, a.fees_sub), event.fees),
-            ((a.fx_acct, a.fx_sub), event.fx),
             ((a.settlement_diff_acct, a.settlement_diff_sub), diff),
         ]
     x = event.amount
@@ -112,13 +118,32 @@ def entries(event: MoneyMapEvent, a: SLAccounts) -> list[tuple[tuple[str, str], 
     return table[type(event)]
 
 
+def base_entries(
+    event: MoneyMapEvent, a: SLAccounts, places: int = 2
+) -> list[tuple[tuple[str, str], Decimal]]:
+    """The event's GL entries in base currency (each rounded half-up to ``places``)."""
+    quantum = Decimal(1).scaleb(-places)
+    out = [
+        (key, (x * event.rate).quantize(quantum, rounding=ROUND_HALF_UP))
+        for key, x in entries(event, a)
+    ]
+    if isinstance(event, Settled):
+        clearing = (a.clearing_acct, a.clearing_sub)
+        rest = [(key, x) for key, x in out if key != clearing]
+        rest.append(((a.fx_acct, a.fx_sub), event.fx))
+        out = [(clearing, -sum((x for _, x in rest), Decimal(0))), *rest]
+    return out
+
+
 def predict_trial_balance(
-    events: list[MoneyMapEvent], accounts: SLAccounts | None = None
+    events: list[MoneyMapEvent], accounts: SLAccounts | None = None, *, base: str | None = None
 ) -> TrialBalance:
-    """The trial balance the money map predicts for ``events`` (transaction currency)."""
+    """The trial balance the money map predicts for ``events``: per transaction currency, or
+    with ``base`` (the base currency's code) in base currency."""
     a = accounts or SLAccounts()
     totals: dict[TBKey, Decimal] = defaultdict(Decimal)
     for event in events:
-        for (acct, sub), amount in entries(event, a):
-            totals[TBKey(acct, sub, event.currency)] += amount
+        lines = entries(event, a) if base is None else base_entries(event, a)
+        for (acct, sub), amount in lines:
+            totals[TBKey(acct, sub, base or event.currency)] += amount
     return without_zeros(totals)
