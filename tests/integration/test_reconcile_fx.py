@@ -73,6 +73,8 @@ def test_captures_booked_at_another_rate_post_the_difference_as_exchange_loss(da
     assert set(result.gl_batches) == {"EUR"}
     assert result.postings[0].exchange == 300  # USD 3.00, a loss (debit)
     assert fx_lines(day) == [(0.0, 0.0, 3.0, 0.0)]
+    csv_text = result.files[0].read_text()
+    assert "exchange difference,EUR,USD,,,3.00,in base currency; + is a loss" in csv_text
 
     report = release_all(day.writer.engine)
     assert report.refused == []
@@ -96,6 +98,7 @@ def test_a_day_settled_at_the_rate_it_was_booked_posts_no_exchange_line(day: Day
     assert set(result.gl_batches) == {"EUR"}
     assert result.postings[0].exchange == 0
     assert fx_lines(day) == []
+    assert "exchange difference" not in result.files[0].read_text()
 
     assert release_all(day.writer.engine).refused == []
     events = [

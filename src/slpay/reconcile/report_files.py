@@ -44,6 +44,10 @@ def report_rows(result: DayResult) -> list[tuple[str, ...]]:
             ("fees", cur, "expected", "", "", amt(t.expected_fees), "from the fee schedule")
         )
         rows.append(("remainder", cur, "", "", "", amt(p.remainder), ""))
+        if p.exchange:
+            base = p.base_currency
+            rows.append(("exchange difference", cur, base, "", "", amt(p.exchange, base),
+                         "in base currency; + is a loss"))  # fmt: skip
         rows.append(("gl batch", cur, "", batch, "", "", p.held or ("posted" if batch else "")))
     for d in result.found:
         rows.append(
