@@ -143,3 +143,44 @@ def test_a_single_order_after_a_batch_takes_the_next_number(company: Engine) -> 
     numbers = sorted(r.document.ord_nbr for r in batch if r.document is not None)
     assert numbers == consecutive(numbers[0], 2)
     assert single.ord_nbr == increment(numbers[-1])
+
+
+def _refuse_customers(engine: Engine, email: str) -> str:
+    """A trigger in SL refusing one e-mail's new customer (as a site's own rule might);
+    returns the SQL that removes it."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_one BEFORE INSERT ON Customer "
+                f"WHEN NEW.EMailAddr = '{email}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+            return "DROP TRIGGER refuse_one"
+        conn.exec_driver_sql(
+            "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN "
+            f"""IF NEW."EMailAddr" = '{email}' THEN RAISE EXCEPTION 'refused' """
+            "USING ERRCODE = '23514'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        conn.exec_driver_sql(
+            'CREATE TRIGGER refuse_one BEFORE INSERT ON "Customer" '
+            "FOR EACH ROW EXECUTE FUNCTION refuse_one()"
+        )
+        return 'DROP TRIGGER refuse_one ON "Customer"; DROP FUNCTION refuse_one()'
+
+
+def test_a_new_customer_sl_refuses_fails_only_its_own_orders(company: Engine) -> None:
+    undo = _refuse_customers(company, "refused@example.com")
+    try:
+        refused = CustomerRef(email="refused@example.com")
+        results = SLWriter(company).write_orders(
+            [order(1), order(2, refused), order(3), order(4, refused)]
+        )
+    finally:
+        with company.begin() as conn:
+            for statement in undo.split("; "):
+                conn.exec_driver_sql(statement)
+
+    assert [r.ok for r in results] == [True, False, True, False]
+    assert isinstance(results[1].error, PermanentError)
+    assert count(company, sl.Customer, sl.Customer.c.EMailAddr == "refused@example.com") == 0
+    assert count(company, sl.Customer, sl.Customer.c.EMailAddr == "buyer3@example.com") == 1
+    assert count(company, sl.SOHeader) == 2

@@ -7,10 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from slpay.connectors.dynamics_sl import schema as sl
 from slpay.connectors.dynamics_sl.context import Company
 from slpay.connectors.dynamics_sl.conventions import clip, read_char, to_char
+from slpay.connectors.dynamics_sl.db import classify
 from slpay.connectors.dynamics_sl.models import Customer, CustomerRef
 from slpay.connectors.dynamics_sl.numbering import allocate
 from slpay.connectors.dynamics_sl.rows import Audit, full_row
@@ -266,17 +268,40 @@ def _create_many(
         if key not in numbered:  # an own id or the e-mail rule: chosen and inserted one by one
             cust_id = _new_cust_id(conn, company, ref, email, lock_counter(conn, "CustId"))
             values = _values(company, ref, cust_id, email)
-            conn.execute(insert(sl.Customer), full_row(sl.Customer, audit, values))
             out[key] = _created(values)
+            _insert_apart(conn, {key: full_row(sl.Customer, audit, values)}, out)
     if numbered:  # a block of counter ids under one lock, one executemany insert
         ids = _counter_ids(conn, company, lock_counter(conn, "CustId"), len(numbered))
-        rows = []
+        rows = {}
         for (key, (ref, email)), cust_id in zip(numbered.items(), ids, strict=True):
             values = _values(company, ref, cust_id, email)
-            rows.append(full_row(sl.Customer, audit, values))
+            rows[key] = full_row(sl.Customer, audit, values)
             out[key] = _created(values)
-        conn.execute(insert(sl.Customer), rows)
+        _insert_apart(conn, rows, out)
     return out
+
+
+def _insert_apart(
+    conn: Connection, rows: dict[str, dict[str, Any]], out: dict[str, Customer | SlpayError]
+) -> None:
+    """Insert the customers at once; if SL refuses a row, each in its own savepoint, so a
+    refused customer fails only its own orders (``out`` gets the error under its e-mail)."""
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(sl.Customer), list(rows.values()))
+        return
+    except OperationalError:
+        raise  # SL unavailable or busy: the whole batch is retried later
+    except SQLAlchemyError:
+        pass
+    for key, row in rows.items():
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(sl.Customer), row)
+        except OperationalError:
+            raise
+        except SQLAlchemyError as exc:
+            out[key] = classify(exc, "create_customer")
 
 
 def _counter_id(company: Company, ref: CustomerRef) -> bool:
