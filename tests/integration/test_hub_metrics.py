@@ -101,6 +101,8 @@ def run_and_check(env: Env, client: httpx.Client) -> None:
     )
     assert sl_transient >= 1  # the SL outage
     assert calls(m, system="sl", operation="write_payments", outcome="success") == 2
-    assert calls(m, system="cybersource", operation="get_transaction", outcome="success") >= 4
+    # at least one TSS read per sale; a sale's authorization and capture events read it once
+    # when they land in the same micro-batch, twice otherwise
+    assert calls(m, system="cybersource", operation="get_transaction", outcome="success") >= 2
     assert calls(m, system="cybersource", operation="authorize", outcome="declined") == 1
     assert ("slpay_webhook_events_received_total", ()) in m  # the ingest's own metrics too
