@@ -21,15 +21,15 @@ from slpay.sandbox.cybersource.testing import MutableClock
 from slpay.sandbox.sl.company import init_company
 from slpay.sandbox.sl.engine import open_engine
 
+# The command takes plain database URLs (no per-test PostgreSQL schema): on PostgreSQL it would
+# write into the shared database's public schema, so these run on SQLite files only; the
+# service itself runs on PostgreSQL in the other reconciliation tests.
+pytestmark = pytest.mark.parametrize("day", ["sqlite"], indirect=True)
+
 
 @pytest.fixture(autouse=True)
 def real_time(day: Day, sandbox: tuple[object, MutableClock]) -> None:
     """The command signs with the real clock, so the sandbox runs on it too."""
-    if day.hub.dialect.name != "sqlite":
-        # The command takes plain database URLs (no per-test PostgreSQL schema): it would
-        # write into the shared database's public schema. The service runs on PostgreSQL in
-        # the other reconciliation tests.
-        pytest.skip("slpay reconcile is run against SQLite files only")
     sandbox[1].set(datetime.now(UTC))
 
 
