@@ -7,17 +7,15 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from slpay.connectors.dynamics_sl import schema as sl
 from slpay.connectors.dynamics_sl.context import Company
 from slpay.connectors.dynamics_sl.conventions import clip, read_char, to_char
-from slpay.connectors.dynamics_sl.db import classify
 from slpay.connectors.dynamics_sl.models import Customer, CustomerRef
 from slpay.connectors.dynamics_sl.numbering import allocate
 from slpay.connectors.dynamics_sl.rows import Audit, full_row
 from slpay.connectors.dynamics_sl.xref import lock_counter, set_counter
-from slpay.errors import SlpayError, ValidationError
+from slpay.errors import ValidationError
 
 C = sl.Customer.c
 _COLUMNS = (
@@ -110,8 +108,8 @@ def create(conn: Connection, company: Company, ref: CustomerRef, audit: Audit) -
     again = by_email(conn, email)  # another writer may have created it while we waited
     if again is not None:
         return again
-    cust_id = _new_cust_id(conn, company, ref, email, last)
-    values = _values(company, ref, cust_id, email)
+    cust_id = new_cust_id(conn, company, ref, email, last)
+    values = customer_values(company, ref, cust_id, email)
     # Parameters, not .values(): SQLAlchemy would build a cache key over every literal.
     conn.execute(insert(sl.Customer), full_row(sl.Customer, audit, values))
     created = by_id(conn, cust_id)
@@ -120,9 +118,8 @@ def create(conn: Connection, company: Company, ref: CustomerRef, audit: Audit) -
     return replace(created, created=True)
 
 
-def _new_cust_id(
-    conn: Connection, company: Company, ref: CustomerRef, email: str, last: str
-) -> str:
+def new_cust_id(conn: Connection, company: Company, ref: CustomerRef, email: str, last: str) -> str:
+    """The CustId for a new customer: its own id if free, else by the configured rule."""
     s = company.settings
 
     def used(candidates: list[str]) -> set[str]:
@@ -151,7 +148,8 @@ def _new_cust_id(
     return prefix + numbers[0]
 
 
-def _values(company: Company, ref: CustomerRef, cust_id: str, email: str) -> dict[str, Any]:
+def customer_values(company: Company, ref: CustomerRef, cust_id: str, email: str) -> dict[str, Any]:
+    """Every column slpay sets on a new Customer row (the rest from the template)."""
     s, acc = company.settings, company.settings.accounts
     name = clip(ref.name or email.split("@")[0], 60)
     address = {
@@ -217,123 +215,3 @@ def _keep_first(out: dict[str, Customer], rows: Any) -> None:
     for row in rows:
         cust = _customer(row)
         out.setdefault(cust.email.lower(), cust)
-
-
-def resolve_many(
-    conn: Connection, company: Company, refs: list[CustomerRef], audit: Audit
-) -> list[Customer | SlpayError]:
-    """:func:`resolve` for a micro-batch, in order, in a few queries: a refused customer fails
-    only its own item; the same new e-mail twice creates one customer."""
-    ids = by_ids(conn, sorted({r.cust_id.strip() for r in refs if r.cust_id}))
-    mails = by_emails(conn, [r.email for r in refs if r.email])
-    out: list[Customer | SlpayError | None] = []
-    for ref in refs:
-        found = ids.get((ref.cust_id or "").strip()) or mails.get(_mail_key(ref))
-        if found is None and (not ref.email or "@" not in ref.email):
-            what = f"customer {ref.cust_id} not found" if ref.cust_id else "no customer id"
-            msg = f"{what} and no e-mail to find or create one"
-            out.append(ValidationError(msg, field="customer"))
-        else:
-            out.append(found)
-    missing = [r for r, c in zip(refs, out, strict=True) if c is None]
-    made = _create_many(conn, company, missing, audit) if missing else {}
-    return [c if c is not None else made[_mail_key(r)] for r, c in zip(refs, out, strict=True)]
-
-
-def _mail_key(ref: CustomerRef) -> str:
-    return (ref.email or "").strip().lower()
-
-
-def _create_many(
-    conn: Connection, company: Company, refs: list[CustomerRef], audit: Audit
-) -> dict[str, Customer | SlpayError]:
-    """Create the batch's missing customers (lower-cased e-mail → customer or error)."""
-    lock_counter(conn, "CustId")  # serializes creation with every other writer, as create()
-    out: dict[str, Customer | SlpayError] = dict(by_emails(conn, [r.email or "" for r in refs]))
-    todo: dict[str, tuple[CustomerRef, str]] = {}
-    for ref in refs:
-        key = _mail_key(ref)
-        if key in out or key in todo:
-            continue
-        try:
-            email = to_char(ref.email, 80, "Customer.EMailAddr").strip()
-            cury = (ref.currency or company.base_cury).upper()
-            company.catalog.currency_places(conn, cury, "customer.currency")
-        except SlpayError as exc:
-            out[key] = exc
-            continue
-        todo[key] = (ref, email)
-    numbered = {k: v for k, v in todo.items() if _counter_id(company, v[0])}
-    for key, (ref, email) in todo.items():
-        if key not in numbered:  # an own id or the e-mail rule: chosen and inserted one by one
-            cust_id = _new_cust_id(conn, company, ref, email, lock_counter(conn, "CustId"))
-            values = _values(company, ref, cust_id, email)
-            out[key] = _created(values)
-            _insert_apart(conn, {key: full_row(sl.Customer, audit, values)}, out)
-    if numbered:  # a block of counter ids under one lock, one executemany insert
-        ids = _counter_ids(conn, company, lock_counter(conn, "CustId"), len(numbered))
-        rows = {}
-        for (key, (ref, email)), cust_id in zip(numbered.items(), ids, strict=True):
-            values = _values(company, ref, cust_id, email)
-            rows[key] = full_row(sl.Customer, audit, values)
-            out[key] = _created(values)
-        _insert_apart(conn, rows, out)
-    return out
-
-
-def _insert_apart(
-    conn: Connection, rows: dict[str, dict[str, Any]], out: dict[str, Customer | SlpayError]
-) -> None:
-    """Insert the customers at once; if SL refuses a row, each in its own savepoint, so a
-    refused customer fails only its own orders (``out`` gets the error under its e-mail)."""
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(sl.Customer), list(rows.values()))
-        return
-    except OperationalError:
-        raise  # SL unavailable or busy: the whole batch is retried later
-    except SQLAlchemyError:
-        pass
-    for key, row in rows.items():
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(sl.Customer), row)
-        except OperationalError:
-            raise
-        except SQLAlchemyError as exc:
-            out[key] = classify(exc, "create_customer")
-
-
-def _counter_id(company: Company, ref: CustomerRef) -> bool:
-    """Whether the new customer's id comes from slpay's counter (no own id, counter rule)."""
-    return not ref.cust_id and company.settings.customer_id_rule == "counter"
-
-
-def _counter_ids(conn: Connection, company: Company, last: str, count: int) -> list[str]:
-    s = company.settings
-    prefix, width = s.customer_id_prefix, s.customer_id_width - len(s.customer_id_prefix)
-
-    def used(candidates: list[str]) -> set[str]:
-        full = [prefix + c for c in candidates]
-        rows = conn.execute(select(C.CustId).where(C.CustId.in_(full))).scalars()
-        taken = {read_char(v) for v in rows}
-        return {c for c in candidates if prefix + c in taken}
-
-    numbers, new_last = allocate(last, count, used, min_width=width, max_width=width)
-    set_counter(conn, "CustId", new_last)
-    return [prefix + n for n in numbers]
-
-
-def _created(values: dict[str, Any]) -> Customer:
-    return Customer(
-        cust_id=read_char(values["CustId"]),
-        name=read_char(values["Name"]),
-        email=read_char(values["EMailAddr"]),
-        ar_acct=read_char(values["ArAcct"]),
-        ar_sub=read_char(values["ArSub"]),
-        prepay_acct=read_char(values["PrePayAcct"]),
-        prepay_sub=read_char(values["PrePaySub"]),
-        terms=read_char(values["Terms"]),
-        auto_apply=bool(values["AutoApply"]),
-        created=True,
-    )

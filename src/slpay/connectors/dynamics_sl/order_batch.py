@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from slpay.connectors.dynamics_sl import customers
+from slpay.connectors.dynamics_sl import customer_batch
 from slpay.connectors.dynamics_sl import schema as sl
 from slpay.connectors.dynamics_sl.context import Company, Rate
 from slpay.connectors.dynamics_sl.db import classify
@@ -55,7 +55,7 @@ def write_orders(
         # SOType first, then the customer counter: the lock order of every other order write.
         lock_so_type(conn, company.cpny_id, company.settings.so_type_id)
         refs = [item.customer for item, _ in checked]
-        found = customers.resolve_many(conn, company, refs, audit)
+        found = customer_batch.resolve_many(conn, company, refs, audit)
         ready = _rows(company, audit, checked, found, results)
         numbers = order_numbers(conn, company.cpny_id, company.settings.so_type_id, len(ready))
         for r, ord_nbr in zip(ready, numbers, strict=True):
