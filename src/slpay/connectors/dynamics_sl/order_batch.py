@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from slpay.connectors.dynamics_sl import customer_batch
@@ -24,7 +24,7 @@ from slpay.connectors.dynamics_sl.db import classify
 from slpay.connectors.dynamics_sl.models import Customer, ItemResult, OrderInput
 from slpay.connectors.dynamics_sl.numbering import lock_so_type, order_numbers
 from slpay.connectors.dynamics_sl.orders import check_order, order_document, order_rows
-from slpay.connectors.dynamics_sl.rows import Audit
+from slpay.connectors.dynamics_sl.rows import Audit, insert_rows
 from slpay.errors import SlpayError
 
 
@@ -94,8 +94,8 @@ def _insert(conn: Connection, ready: list[_Ready], results: dict[str, ItemResult
         return
     try:
         with conn.begin_nested():
-            conn.execute(insert(sl.SOHeader), [r.header for r in ready])
-            conn.execute(insert(sl.SOLine), [line for r in ready for line in r.lines])
+            insert_rows(conn, sl.SOHeader, [r.header for r in ready])
+            insert_rows(conn, sl.SOLine, [line for r in ready for line in r.lines])
         return
     except OperationalError:
         raise  # SL unavailable or busy: the whole batch is retried later
@@ -104,8 +104,8 @@ def _insert(conn: Connection, ready: list[_Ready], results: dict[str, ItemResult
     for r in ready:
         try:
             with conn.begin_nested():
-                conn.execute(insert(sl.SOHeader), r.header)
-                conn.execute(insert(sl.SOLine), r.lines)
+                insert_rows(conn, sl.SOHeader, [r.header])
+                insert_rows(conn, sl.SOLine, r.lines)
         except OperationalError:
             raise
         except SQLAlchemyError as exc:

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from slpay.connectors.dynamics_sl import customers
 from slpay.connectors.dynamics_sl import schema as sl
@@ -26,7 +26,7 @@ from slpay.connectors.dynamics_sl.context import Company, Rate
 from slpay.connectors.dynamics_sl.conventions import clip
 from slpay.connectors.dynamics_sl.models import Customer, ItemResult, PaymentInput, SLDocument
 from slpay.connectors.dynamics_sl.numbering import batch_numbers, payment_refs
-from slpay.connectors.dynamics_sl.rows import Audit, check_text, full_row
+from slpay.connectors.dynamics_sl.rows import Audit, check_text, full_row, insert_rows
 from slpay.errors import SlpayError, ValidationError
 
 
@@ -102,15 +102,10 @@ def write_payments(
                 )
             )
             results[p.item.key] = ItemResult(p.item.key, document=_document(company, p, doc))
-    _insert(conn, sl.Batch, batches)
-    _insert(conn, sl.ARDoc, docs)
-    _insert(conn, sl.ARTran, trans)
+    insert_rows(conn, sl.Batch, batches)
+    insert_rows(conn, sl.ARDoc, docs)
+    insert_rows(conn, sl.ARTran, trans)
     return [results[item.key] for item in items]
-
-
-def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(table), rows)
 
 
 def _prepare(
