@@ -7,6 +7,21 @@ writes the day's HTML and CSV report. :mod:`.schedule` runs it daily; :mod:`.cli
 ``slpay reconcile``.
 """
 
-from slpay.reconcile.service import DayResult, Reconciler, SettlementSource
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from slpay.reconcile.service import DayResult, Reconciler, SettlementSource
 
 __all__ = ["DayResult", "Reconciler", "SettlementSource"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: `slpay --help` registers `slpay reconcile` without importing the
+    # engine (SQLAlchemy, the connectors).
+    if name in __all__:
+        from slpay.reconcile import service
+
+        return getattr(service, name)
+    raise AttributeError(name)
