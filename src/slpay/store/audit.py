@@ -7,12 +7,14 @@ follows ``xref`` from one to the others). ``detail`` is redacted before it is st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy.engine import Dialect
 
 from slpay.redact import redact_data
 from slpay.store.schema import AUDIT_SYSTEMS, audit
@@ -60,6 +62,27 @@ def append_audit(
     return int(conn.execute(stmt).scalar_one())
 
 
+_COLUMNS = ("key", "at", "system", "action", "detail")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@cache
+def _bulk_insert(dialect: Dialect) -> tuple[str, tuple[str, ...], dict[str, Callable[[Any], Any]]]:
+    """``insert(audit)`` compiled once per dialect: its SQL, parameter order, bind processors."""
+    compiled = insert(audit).compile(dialect=dialect, column_keys=list(_COLUMNS))
+    names = tuple(compiled.positiontup or _COLUMNS)
+    if set(names) != set(_COLUMNS) or set(compiled.binds) != set(_COLUMNS):
+        raise RuntimeError("cannot map the audit INSERT parameters")
+    processors: dict[str, Callable[[Any], Any]] = {
+        name: audit.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _same
+        for name in _COLUMNS
+    }
+    return compiled.string, names, processors
+
+
 def append_audits(
     conn: Connection,
     entries: Sequence[tuple[str, System, str, dict[str, Any] | None]],
@@ -67,24 +90,29 @@ def append_audits(
     at: datetime | None = None,
 ) -> int:
     """Append many entries ``(key, system, action, detail)`` in one statement (a micro-batch's
-    timeline), in order; returns how many."""
+    timeline), in order; returns how many.
+
+    One executemany of plain parameters: the time and each shared detail are redacted and
+    bound (JSON-encoded) once, not once per row as SQLAlchemy's executemany would."""
     if not entries:
         return 0
-    when = at or datetime.now(UTC)
-    rows = []
-    redacted: dict[int, tuple[Any, dict[str, Any]]] = {}
+    sql, names, bind = _bulk_insert(conn.dialect)
+    when = bind["at"](at or datetime.now(UTC))
+    params: list[Any] = []
+    details: dict[int, tuple[Any, Any]] = {}
     for key, system, action, detail in entries:
         if system not in AUDIT_SYSTEMS:
             raise ValueError(f"unknown system: {system}")
-        # One document's detail is appended under several keys: redact each object once
-        # (the original is kept alongside, so its id cannot be reused meanwhile).
-        seen = redacted.get(id(detail))
+        # One document's detail is appended under several keys: redact and encode each object
+        # once (the original is kept alongside, so its id cannot be reused meanwhile).
+        seen = details.get(id(detail))
         if seen is None:
-            seen = redacted[id(detail)] = (detail, redact_data(detail or {}))
-        rows.append({"key": key, "at": when, "system": system, "action": action,
-                     "detail": seen[1]})  # fmt: skip
-    conn.execute(insert(audit), rows)
-    return len(rows)
+            seen = details[id(detail)] = (detail, bind["detail"](redact_data(detail or {})))
+        row = {"key": bind["key"](key), "at": when, "system": bind["system"](system),
+               "action": bind["action"](action), "detail": seen[1]}  # fmt: skip
+        params.append(tuple(row[n] for n in names) if conn.dialect.positional else row)
+    conn.exec_driver_sql(sql, params)
+    return len(params)
 
 
 def timeline(conn: Connection, *keys: str) -> list[AuditEntry]:
