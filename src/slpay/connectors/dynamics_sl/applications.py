@@ -28,6 +28,7 @@ from slpay.connectors.dynamics_sl.conventions import (
     line_nbr,
     line_ref,
     read_char,
+    read_money,
     to_base,
 )
 from slpay.connectors.dynamics_sl.models import Application, Customer, NotReleasedError
@@ -64,8 +65,11 @@ def refuse_auto_apply(customer: Customer) -> None:
         )
 
 
-def pending_applied(conn: Connection, cust_id: str, doc_type: str, ref_nbr: str) -> Decimal:
-    """What unreleased U rows already apply to a document (transaction currency)."""
+def pending_applied(
+    conn: Connection, cust_id: str, doc_type: str, ref_nbr: str, places: int
+) -> Decimal:
+    """What unreleased U rows already apply to a document (transaction currency, rounded to
+    its ``places``: a SUM of FLOATs carries binary noise that must not reach a comparison)."""
     total = conn.execute(
         select(func.coalesce(func.sum(T.CuryTranAmt), 0)).where(
             T.CustId == cust_id,
@@ -75,7 +79,7 @@ def pending_applied(conn: Connection, cust_id: str, doc_type: str, ref_nbr: str)
             T.SiteId == ref_nbr,
         )
     ).scalar()
-    return Decimal(repr(float(total or 0)))
+    return read_money(total, places)
 
 
 def resolve_targets(
@@ -99,7 +103,7 @@ def resolve_targets(
         m = _released_target(conn, customer, app, where, cury_id)
         ident = (customer.cust_id, app.doc_type, app.ref_nbr)
         balance = company.money(conn, m["CuryDocBal"], cury_id)
-        pending = pending_applied(conn, customer.cust_id, app.doc_type, app.ref_nbr)
+        pending = pending_applied(conn, customer.cust_id, app.doc_type, app.ref_nbr, places)
         available = balance - pending - claimed.get(ident, Decimal(0))
         if app.amount is not None and app.amount.currency != cury_id:
             raise ValidationError("must be in the payment's currency", field=f"{where}.amount")
