@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from slpay.api.security import require_api_key
 from slpay.connectors.cybersource.models.common import Address, LineItem
@@ -81,6 +82,12 @@ def _authorize(d: Deps, order: Order) -> tuple[str, str, bool]:
     return str(response.id or ""), str(response.status or ""), bool(response.is_declined)
 
 
+def _store(d: Deps, event: NewEvent) -> bool:
+    with d.hub.begin() as conn:
+        (is_new,) = insert_events(conn, [event])
+    return is_new
+
+
 @router.post("/orders", status_code=201)
 async def post_order(request: Request) -> Any:
     """Accept one order (see the module docstring)."""
@@ -99,7 +106,9 @@ async def post_order(request: Request) -> Any:
     payment_id = order.payment_id
     if order.transient_token:
         try:
-            payment_id, status, declined = _authorize(d, order)
+            # The connector is synchronous: run it off the event loop, which also serves the
+            # webhook route and must not stall while a card is authorized.
+            payment_id, status, declined = await run_in_threadpool(_authorize, d, order)
         except TransientError as exc:
             raise HTTPException(503, detail={"error": str(exc)}) from None
         except SlpayError as exc:
@@ -113,8 +122,7 @@ async def post_order(request: Request) -> Any:
         payload=stored,
         source="api",
     )
-    with d.hub.begin() as conn:
-        (is_new,) = insert_events(conn, [event])
+    is_new = await run_in_threadpool(_store, d, event)
     body = {"order_number": order.number, "payment_id": payment_id, "status": status}
     if declined:
         # Stored all the same, so the reject webhook's SO carries the shop's customer data.
