@@ -215,3 +215,55 @@ def u_rows(
             )
         )
     return rows
+
+
+def deposit_batch_row(
+    company: Company,
+    audit: Audit,
+    rate: Rate,
+    bat_nbr: str,
+    *,
+    per_post: str,
+    when: Any,
+    descr: str,
+    cury_total: Decimal = Decimal(0),
+    base_total: Decimal = Decimal(0),
+) -> dict[str, Any]:
+    """The Batch row of an 08.030 batch on the clearing cash account (FACTS §4.3).
+
+    Payments carry their control totals and deposit amount; an application of an already
+    released credit keeps them at 0 (its amount belongs to the batch that created it).
+    """
+    acc = company.settings.accounts
+    return full_row(
+        sl.Batch,
+        audit,
+        {
+            "Module": "AR",
+            "BatNbr": bat_nbr,
+            "CpnyID": company.cpny_id,
+            "Status": company.settings.batch_status,
+            "Rlsed": 0,
+            "EditScrnNbr": "08030",
+            "OrigScrnNbr": "08030",
+            "JrnlType": "AR",
+            "BatType": "N",
+            "PerPost": per_post,
+            "PerEnt": company.current_period("AR"),
+            "DateEnt": when,
+            "CtrlTot": float(base_total),
+            "CrTot": float(base_total),
+            "DepositAmt": float(base_total),
+            "CuryCtrlTot": float(cury_total),
+            "CuryCrTot": float(cury_total),
+            "CuryDepositAmt": float(cury_total),
+            "BankAcct": acc.clearing_acct,
+            "BankSub": acc.clearing_sub,
+            "LedgerID": company.ledger_id,
+            "BalanceType": "A",
+            "BaseCuryID": company.base_cury,
+            "GLPostOpt": "D",
+            "Descr": clip(descr, 30),
+            **rate.columns(sl.Batch),
+        },
+    )

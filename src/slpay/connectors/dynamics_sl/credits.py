@@ -14,12 +14,17 @@ from sqlalchemy import Connection, insert, select
 
 from slpay.connectors.dynamics_sl import customers
 from slpay.connectors.dynamics_sl import schema as sl
-from slpay.connectors.dynamics_sl.applications import refuse_auto_apply, resolve_targets, u_rows
+from slpay.connectors.dynamics_sl.applications import (
+    deposit_batch_row,
+    refuse_auto_apply,
+    resolve_targets,
+    u_rows,
+)
 from slpay.connectors.dynamics_sl.context import Company, Rate
-from slpay.connectors.dynamics_sl.conventions import clip, read_char
+from slpay.connectors.dynamics_sl.conventions import read_char
 from slpay.connectors.dynamics_sl.models import CreditApplication, NotReleasedError, SLDocument
 from slpay.connectors.dynamics_sl.numbering import batch_numbers
-from slpay.connectors.dynamics_sl.rows import Audit, full_row, update_values
+from slpay.connectors.dynamics_sl.rows import Audit, update_values
 from slpay.errors import ValidationError
 
 D = sl.ARDoc.c
@@ -45,7 +50,19 @@ def apply_credit(
     applied = sum((t.amount for t in targets), Decimal(0))
     (bat_nbr,) = batch_numbers(conn, sl.ARSetup, company.ar["LastBatNbr"], "AR", 1)
     when = company.sl_date(app.date)
-    conn.execute(insert(sl.Batch).values(_batch_row(company, audit, rate, bat_nbr, per_post, when)))
+    conn.execute(
+        insert(sl.Batch).values(
+            deposit_batch_row(
+                company,
+                audit,
+                rate,
+                bat_nbr,
+                per_post=per_post,
+                when=when,
+                descr="slpay application",
+            )
+        )
+    )
     remaining = left - applied
     conn.execute(
         sl.ARDoc.update()
@@ -129,37 +146,4 @@ def _rate_of(company: Company, conn: Connection, credit: dict[str, Any]) -> Rate
         rate_type=read_char(credit["CuryRateType"]),
         cury_decpl=company.places(conn, cury),
         base_decpl=company.places(conn, company.base_cury),
-    )
-
-
-def _batch_row(
-    company: Company, audit: Audit, rate: Rate, bat_nbr: str, per_post: str, when: Any
-) -> dict[str, Any]:
-    acc = company.settings.accounts
-    # Control totals stay 0: the credit's amount belongs to the batch that created it.
-    return full_row(
-        sl.Batch,
-        audit,
-        {
-            "Module": "AR",
-            "BatNbr": bat_nbr,
-            "CpnyID": company.cpny_id,
-            "Status": company.settings.batch_status,
-            "Rlsed": 0,
-            "EditScrnNbr": "08030",
-            "OrigScrnNbr": "08030",
-            "JrnlType": "AR",
-            "BatType": "N",
-            "PerPost": per_post,
-            "PerEnt": company.current_period("AR"),
-            "DateEnt": when,
-            "BankAcct": acc.clearing_acct,
-            "BankSub": acc.clearing_sub,
-            "LedgerID": company.ledger_id,
-            "BalanceType": "A",
-            "BaseCuryID": company.base_cury,
-            "GLPostOpt": "D",
-            "Descr": clip("slpay application", 30),
-            **rate.columns(sl.Batch),
-        },
     )

@@ -20,7 +20,12 @@ from sqlalchemy import Connection
 
 from slpay.connectors.dynamics_sl import customers
 from slpay.connectors.dynamics_sl import schema as sl
-from slpay.connectors.dynamics_sl.applications import Target, refuse_auto_apply, resolve_targets
+from slpay.connectors.dynamics_sl.applications import (
+    Target,
+    deposit_batch_row,
+    refuse_auto_apply,
+    resolve_targets,
+)
 from slpay.connectors.dynamics_sl.applications import u_rows as make_u_rows
 from slpay.connectors.dynamics_sl.context import Company, Rate
 from slpay.connectors.dynamics_sl.conventions import clip
@@ -161,40 +166,16 @@ def _group(prepared: list[_Prepared]) -> list[_Group]:
 
 
 def _batch_row(company: Company, audit: Audit, group: _Group, bat_nbr: str) -> dict[str, Any]:
-    acc = company.settings.accounts
-    cury_total = sum((p.cury for p in group.members), Decimal(0))
-    base_total = sum((p.base for p in group.members), Decimal(0))
-    return full_row(
-        sl.Batch,
+    return deposit_batch_row(
+        company,
         audit,
-        {
-            "Module": "AR",
-            "BatNbr": bat_nbr,
-            "CpnyID": company.cpny_id,
-            "Status": company.settings.batch_status,
-            "Rlsed": 0,
-            "EditScrnNbr": "08030",
-            "OrigScrnNbr": "08030",
-            "JrnlType": "AR",
-            "BatType": "N",
-            "PerPost": group.per_post,
-            "PerEnt": company.current_period("AR"),
-            "DateEnt": group.doc_date,
-            "CtrlTot": float(base_total),
-            "CrTot": float(base_total),
-            "DepositAmt": float(base_total),
-            "CuryCtrlTot": float(cury_total),
-            "CuryCrTot": float(cury_total),
-            "CuryDepositAmt": float(cury_total),
-            "BankAcct": acc.clearing_acct,
-            "BankSub": acc.clearing_sub,
-            "LedgerID": company.ledger_id,
-            "BalanceType": "A",
-            "BaseCuryID": company.base_cury,
-            "GLPostOpt": "D",
-            "Descr": clip("slpay card payments", 30),
-            **group.rate.columns(sl.Batch),
-        },
+        group.rate,
+        bat_nbr,
+        per_post=group.per_post,
+        when=group.doc_date,
+        descr="slpay card payments",
+        cury_total=sum((p.cury for p in group.members), Decimal(0)),
+        base_total=sum((p.base for p in group.members), Decimal(0)),
     )
 
 
