@@ -19,6 +19,9 @@ DBOS is a process-wide singleton: one :class:`Runtime` is started per process (t
 
 from __future__ import annotations
 
+import functools
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -35,9 +38,46 @@ log = get_logger(__name__)
 SL_QUEUE = "sl-writes"
 
 
+#: Workflow bodies running in this process (DBOS.destroy() does not wait for them).
+_running = 0
+_running_changed = threading.Condition()
+
+
+def _counted(fn: F) -> F:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        global _running
+        with _running_changed:
+            _running += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with _running_changed:
+                _running -= 1
+                _running_changed.notify_all()
+
+    return cast(F, run)
+
+
+def wait_for_running(timeout_s: float) -> bool:
+    """Wait until no workflow body runs in this process; False if some still do."""
+    deadline = time.monotonic() + timeout_s
+    with _running_changed:
+        while _running:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            _running_changed.wait(left)
+    return True
+
+
 def workflow() -> Callable[[F], F]:
     """Decorator: a durable workflow (its steps' results are checkpointed)."""
-    return cast(Callable[[F], F], DBOS.workflow())
+
+    def deco(fn: F) -> F:
+        return cast(F, DBOS.workflow()(_counted(fn)))
+
+    return deco
 
 
 def step(*, retries: int = 0, interval_s: float = 1.0, backoff: float = 2.0) -> Callable[[F], F]:
@@ -100,10 +140,17 @@ class Runtime:
         )
         log.info("runtime.started", executor_id=self.executor_id, db=_safe(self.db_url))
 
-    def stop(self) -> None:
-        """Shut DBOS down; in-flight workflows stay PENDING and are recovered later."""
+    def stop(self, wait_s: float = 15.0) -> None:
+        """Shut DBOS down; in-flight workflows stay PENDING and are recovered later.
+
+        DBOS.destroy() stops dispatching but lets running workflow bodies go on in its
+        threads; up to ``wait_s`` is given for them to end, so that the caller can close the
+        database pools they use without a connection coming back to a closed pool.
+        """
         DBOS.destroy()
         self._queue = None
+        if not wait_for_running(wait_s):
+            log.warning("runtime.stopped_with_running_workflows", waited_s=wait_s)
 
     def enqueue(self, fn: Callable[..., Any], *args: Any, workflow_id: str) -> None:
         """Put ``fn(*args)`` on the SL queue under ``workflow_id`` (a repeat is a no-op)."""
