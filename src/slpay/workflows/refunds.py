@@ -26,6 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from slpay.connectors.cybersource.models import TransactionSummary
 from slpay.connectors.dynamics_sl.models import (
     Application,
     CreditApplication,
@@ -81,30 +82,32 @@ _KINDS = {
 def transactions_of(d: Deps, auth_id: str) -> list[Txn]:
     """Every transaction whose rootId is ``auth_id`` (the authorization itself included)."""
     found = d.cs.search(f"rootId:{auth_id}", limit=200, sort="submitTimeUtc:asc")
-    out: list[Txn] = []
-    for s in found.transactions:
-        names = (
-            [a.name or "" for a in (s.application_information.applications or [])]
-            if (s.application_information)
-            else []
-        )
-        kind = next(
-            (
-                _KINDS[n]
-                for n in ("ics_bill", "ics_credit", "ics_auth_reversal", "ics_void", "ics_auth")
-                if n in names
-            ),
-            "other",
-        )
-        details = s.order_information.amount_details if s.order_information else None
-        amount = (
-            Money(details.total_amount, details.currency)
-            if details and details.total_amount is not None and details.currency
-            else None
-        )
-        code = (s.client_reference_information.code or "") if s.client_reference_information else ""
-        out.append(Txn(s.id or "", kind, (s.status or "").upper(), amount, code))  # type: ignore[arg-type]
-    return out
+    return [txn_of(s) for s in found.transactions]
+
+
+def txn_of(s: TransactionSummary) -> Txn:
+    """A TSS search summary as a :class:`Txn` (its kind from the service names)."""
+    names = (
+        [a.name or "" for a in (s.application_information.applications or [])]
+        if (s.application_information)
+        else []
+    )
+    kind = next(
+        (
+            _KINDS[n]
+            for n in ("ics_bill", "ics_credit", "ics_auth_reversal", "ics_void", "ics_auth")
+            if n in names
+        ),
+        "other",
+    )
+    details = s.order_information.amount_details if s.order_information else None
+    amount = (
+        Money(details.total_amount, details.currency)
+        if details and details.total_amount is not None and details.currency
+        else None
+    )
+    code = (s.client_reference_information.code or "") if s.client_reference_information else ""
+    return Txn(s.id or "", kind, (s.status or "").upper(), amount, code)  # type: ignore[arg-type]
 
 
 def live(txns: list[Txn], kind: str) -> list[Txn]:

@@ -10,11 +10,15 @@ the same CM seen twice is one event). :func:`on_card_refund` then:
    for SL users and a ``refund-refused`` task;
 2. looks for a refund already sent for this CM (TSS search on its transactionId,
    ``slcm<hash of the CM key>``): a replay or a re-run after a crash never refunds twice;
-3. refunds the capture with that transactionId (a timeout is settled by the connector's
-   resolver: search, then timeout void with the same transactionId — FACTS §11);
-4. writes the card-refund DM (``<refund id>:refund``), records the CM under
+3. refunds the captures with that transactionId (a timeout is settled by the connector's
+   resolver: search, then timeout void with the same transactionId — FACTS §11). After partial
+   shipments an authorization has several captures: the CM is spread over them, newest first,
+   never more than a capture's ``refundBalance`` — one Cybersource refund per capture, each
+   with its own transactionId (``…r<n>``); a re-run sends only what is still missing;
+4. writes a card-refund DM per refund (``<refund id>:refund``), records the CM under
    ``<refund id>:refund-cm`` (so the refund's own webhook writes nothing), marks the CM with the
-   refund id in the configured ARDoc field; the CM → DM application waits for release.
+   (first) refund id in the configured ARDoc field; each CM → DM application waits for
+   release (SL applies a document in one unreleased batch at a time).
 """
 
 from __future__ import annotations
@@ -48,11 +52,14 @@ from slpay.workflows.refunds import (
     SL_TID_PREFIX,
     Handler,
     MoneyBack,
+    Txn,
     apply_pending,
     live,
     record_money_back,
     refundable,
+    total,
     transactions_of,
+    txn_of,
 )
 
 log = get_logger(__name__)
@@ -175,12 +182,15 @@ def _refuse(d: Deps, plan: Plan, payload: dict[str, Any], reason: str) -> list[S
     return []
 
 
-def _sent_before(d: Deps, cust: str, ref: str) -> tuple[str | None, int]:
-    """A live refund already sent for this CM, and how many transactionIds were used."""
+def _sent_before(d: Deps, cust: str, ref: str) -> tuple[list[Txn], int]:
+    """The live refunds already sent for this CM (oldest first), and how many
+    transactionIds were used (voided attempts included)."""
     base = transaction_id_for(cust, ref)
-    found = d.cs.search(f"clientReferenceInformation.transactionId:{base}*", limit=20)
-    alive = [t for t in found.transactions if (t.status or "").upper() != "VOIDED"]
-    return (alive[0].id if alive else None), len(found.transactions)
+    found = d.cs.search(
+        f"clientReferenceInformation.transactionId:{base}*", limit=50, sort="submitTimeUtc:asc"
+    )
+    alive = [txn_of(t) for t in found.transactions if (t.status or "").upper() != "VOIDED"]
+    return alive, len(found.transactions)
 
 
 def on_card_refund(d: Deps, event: InboxEvent, plan: Plan) -> list[SLDocument]:
@@ -193,34 +203,76 @@ def on_card_refund(d: Deps, event: InboxEvent, plan: Plan) -> list[SLDocument]:
     except RefundRefused as exc:
         return _refuse(d, plan, p, str(exc))
     plan.evidence.update(credit_memo=f"{cust}:{ref}", authorization=auth_id)
-    refund_id, used = _sent_before(d, cust, ref)
-    if refund_id is None:
-        refund_id = _send(d, plan, p, auth_id, amount, transaction_id_for(cust, ref, used))
-        if refund_id is None:
-            return []
-    mb = MoneyBack(refund_id, "refund", amount, auth_id, datetime.now(UTC))
-    docs = record_money_back(d, plan, mb, credit_memo=True)
-    _mark(d, cust, ref, refund_id)
-    cm = SLDocument(
-        key=f"{refund_id}:refund-cm",
-        kind="memo",
-        cpny_id=str(p["cpny_id"]),
-        module="AR",
-        bat_nbr=str(p["bat_nbr"]),
-        doc_type="CM",
-        ref_nbr=ref,
-        cust_id=cust,
-        ord_nbr=str(p["ord_nbr"]),
-        cyber_id=refund_id,
-        created=False,
-    )
-    return [*docs, cm]
+    sent, used = _sent_before(d, cust, ref)
+    left = amount.amount - total(sent)
+    if left > 0:  # nothing sent yet, or a crash / refusal between the parts of a split refund
+        sent += _send(d, plan, p, auth_id, Money(left, amount.currency), used)
+    if not sent:
+        return []
+    plan.evidence.update(refunds=[t.id for t in sent])
+    docs: list[SLDocument] = []
+    for t in sent:
+        part = t.amount if t.amount is not None else amount
+        mb = MoneyBack(t.id, "refund", part, auth_id, datetime.now(UTC))
+        docs += record_money_back(d, plan, mb, credit_memo=True)
+    _mark(d, cust, ref, sent[0].id)
+    cms = [
+        SLDocument(
+            key=f"{t.id}:refund-cm",
+            kind="memo",
+            cpny_id=str(p["cpny_id"]),
+            module="AR",
+            bat_nbr=str(p["bat_nbr"]),
+            doc_type="CM",
+            ref_nbr=ref,
+            cust_id=cust,
+            ord_nbr=str(p["ord_nbr"]),
+            cyber_id=t.id,
+            created=False,
+        )
+        for t in sent
+    ]
+    return [*docs, *cms]
+
+
+def refund_balances(d: Deps, txns: list[Txn]) -> list[tuple[Txn, Decimal]]:
+    """The live captures (newest first) with what may still be refunded against each.
+
+    Cybersource's TSS details give it as ``amountDetails.refundBalance``; where a capture's
+    details have none, the refunds of the chain are taken from the newest captures first
+    (the order in which :func:`split_refund` spends them).
+    """
+    captures = list(reversed(live(txns, "capture")))
+    unallotted = total(live(txns, "refund"))
+    out: list[tuple[Txn, Decimal]] = []
+    for cap in captures:
+        amount = cap.amount.amount if cap.amount is not None else Decimal(0)
+        info = d.cs.get_transaction(cap.id).order_information
+        balance = info.amount_details.refund_balance if info and info.amount_details else None
+        if balance is None:
+            taken = min(amount, unallotted)
+            unallotted -= taken
+            balance = amount - taken
+        out.append((cap, max(balance, Decimal(0))))
+    return out
+
+
+def split_refund(amount: Decimal, balances: list[tuple[Txn, Decimal]]) -> list[tuple[Txn, Decimal]]:
+    """``amount`` spread over the captures, newest first, never more than a capture's balance;
+    what no capture can take is left out (the caller refuses it)."""
+    parts: list[tuple[Txn, Decimal]] = []
+    for cap, balance in balances:
+        take = min(balance, amount - sum(a for _, a in parts))
+        if take > 0:
+            parts.append((cap, take))
+    return parts
 
 
 def _send(
-    d: Deps, plan: Plan, p: dict[str, Any], auth_id: str, amount: Money, tid: str
-) -> str | None:
-    """Check the amount, then refund the capture with the most left; None when refused."""
+    d: Deps, plan: Plan, p: dict[str, Any], auth_id: str, amount: Money, used: int
+) -> list[Txn]:
+    """Check the amount, then refund it against the captures (several refunds when one
+    capture has too little left); the refunds sent, none when refused."""
     txns = transactions_of(d, auth_id)
     left = refundable(txns)
     if amount.amount > left:
@@ -229,20 +281,30 @@ def _send(
             f"({left} {amount.currency} captured and not yet refunded)"
         )
         _refuse(d, plan, p, reason)
-        return None
-    captures = live(txns, "capture")
-    target = captures[-1].id
-    request = build_refund_request(amount, code=plan.order_number[:50] or None, transaction_id=tid)
-    try:
-        if target == auth_id:  # a sale: the payment itself is refunded
-            response = d.cs.refund_payment(target, request)
-        else:
-            response = d.cs.refund_capture(target, request)
-    except (InvalidRequest, Declined) as exc:
-        _refuse(d, plan, p, f"Cybersource refused the refund: {exc}")
-        return None
-    plan.evidence.update(refund=response.id, transaction_id=tid)
-    return response.id
+        return []
+    parts = split_refund(amount.amount, refund_balances(d, txns))
+    short = amount.amount - sum(a for _, a in parts)
+    if short > 0:
+        _refuse(d, plan, p, f"no capture has {short} {amount.currency} left to refund")
+        return []
+    sent: list[Txn] = []
+    for n, (cap, part) in enumerate(parts):
+        money = Money(part, amount.currency)
+        tid = transaction_id_for(str(p["cust_id"]), str(p["ref_nbr"]), used + n)
+        request = build_refund_request(
+            money, code=plan.order_number[:50] or None, transaction_id=tid
+        )
+        try:
+            if cap.id == auth_id:  # a sale: the payment itself is refunded
+                response = d.cs.refund_payment(cap.id, request)
+            else:
+                response = d.cs.refund_capture(cap.id, request)
+        except (InvalidRequest, Declined) as exc:
+            done = f" ({len(sent)} of {len(parts)} parts were refunded)" if sent else ""
+            _refuse(d, plan, p, f"Cybersource refused the refund: {exc}{done}")
+            break
+        sent.append(Txn(response.id or "", "refund", "PENDING", money, plan.order_number))
+    return sent
 
 
 def _mark(d: Deps, cust: str, ref: str, refund_id: str) -> None:

@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -136,7 +137,14 @@ class Tss:
                 .order_by(transactions.c.submit_time, transactions.c.id)
             ).scalars()
             related = [t for t in chain if t != txn.id]
-        return Response(200, dumps(transaction_details(txn, self.sb.config.merchant_id, related)))
+            balance = None
+            if txn.kind in ledger.PURCHASES:
+                # refundBalance (SDK 0.0.80's TSS amountDetails): what may still be refunded
+                # against this capture or sale; the chain is read whole only when it has more.
+                links = ledger.chain(conn, txn.root_id) if related else [txn]
+                balance = max(ledger.refundable(links, txn), Decimal(0))
+        body = transaction_details(txn, self.sb.config.merchant_id, related, balance)
+        return Response(200, dumps(body))
 
     def search(self, req: Request) -> Response:
         try:

@@ -8,6 +8,7 @@ Objects copied from requests are filtered to the fields the TSS schemas know.
 from __future__ import annotations
 
 import contextlib
+from decimal import Decimal
 from typing import Any
 
 from .ledger import Txn
@@ -103,11 +104,15 @@ def _card(txn: Txn, *, with_expiry: bool) -> dict[str, Any]:
     return card
 
 
-def transaction_details(txn: Txn, merchant_id: str, related: list[str]) -> dict[str, Any]:
+def transaction_details(
+    txn: Txn, merchant_id: str, related: list[str], refund_balance: Decimal | None = None
+) -> dict[str, Any]:
     d = txn.data
     amounts: dict[str, Any] = {"totalAmount": str(txn.amount), "currency": txn.currency}
     if txn.kind in ("auth", "sale") and txn.status != "DECLINED":
         amounts["authorizedAmount"] = str(txn.amount)
+    if refund_balance is not None:
+        amounts["refundBalance"] = str(refund_balance)
     order: dict[str, Any] = {"amountDetails": amounts}
     if d.get("billTo"):
         order["billTo"] = _pick(d["billTo"], BILL_TO)
