@@ -121,6 +121,9 @@ def hub_env(
             "SLPAY_LOG__LEVEL": "WARNING",
             "SLPAY_WORKFLOWS__BATCH_SIZE": str(batch_size),
             "SLPAY_WORKFLOWS__SL_CONCURRENCY": str(concurrency),
+            # The sandbox answers TSS reads in about a millisecond on this machine: two
+            # readers keep up, and every extra thread only adds GIL hand-offs.
+            "SLPAY_WORKFLOWS__TSS_WORKERS": os.environ.get("SLPAY_WORKFLOWS__TSS_WORKERS", "2"),
             "SLPAY_WORKFLOWS__POLL_INTERVAL_S": "0.05",
             "SLPAY_WORKFLOWS__SWEEP_INTERVAL_S": "0",
             "SLPAY_WORKFLOWS__SIGNALS_INTERVAL_S": "3600",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -96,9 +97,14 @@ def end_to_end(wrk: str, work: Path, args: argparse.Namespace) -> dict[str, floa
             ids = {txn for txn, _ in drain}
             tsv = setup.write_notifications(work / "drain.tsv", drain)
             _ingest(wrk, port, tsv, n, hub_url, ids)
+            cpu = _cpu_seconds(proc.pid)
             seconds = _drain(hub_url, sl_url, ids, args.timeout)
+            cpu = _cpu_seconds(proc.pid) - cpu
             statuses = setup.inbox_counts(hub_url, ids)
-            print(f"  drained {n} orders in {seconds:.2f}s; inbox: {statuses}")
+            print(
+                f"  drained {n} orders in {seconds:.2f}s; inbox: {statuses}; slpay serve used "
+                f"{cpu:.1f}s of CPU ({cpu / seconds:.0%} of a core, {cpu / n * 1e6:,.0f} µs/order)"
+            )
             live_tsv = setup.write_notifications(work / "live.tsv", live)
             paced = run_wrk(
                 wrk, port, live_tsv, seconds=m / args.live_rate, connections=16,
@@ -112,6 +118,12 @@ def end_to_end(wrk: str, work: Path, args: argparse.Namespace) -> dict[str, floa
             stop_server(proc)
         base = _baseline(work, tsv, args.baseline, sandbox.base_url)
     return _figures(n, seconds, paced, offered, lat, base)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _baseline(work: Path, tsv: Path, count: int, cs_base: str) -> dict[str, float]:

@@ -216,6 +216,10 @@ class WorkflowSettings(_Section):
     batch_size: int = Field(default=200, ge=1, le=5000)
     #: Micro-batch workflows running at once across every process (protects SL).
     sl_concurrency: int = Field(default=2, ge=1, le=64)
+    #: Transaction-details reads in flight per micro-batch. A remote Cybersource answers in
+    #: tens to hundreds of milliseconds: more readers hide that; against a sandbox on the same
+    #: machine every extra thread only adds GIL hand-offs (bench/order_to_cash.py uses 2).
+    tss_workers: int = Field(default=8, ge=1, le=64)
     #: How often an idle worker looks for new inbox events (seconds).
     poll_interval_s: float = Field(default=0.2, gt=0, le=60)
     #: Transient SL/Cybersource failures: backoff per attempt, cap, attempts before parking.

@@ -6,6 +6,7 @@ hub's database (``hub.db_url`` or ``--db``) and need no running server.
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,17 @@ def _age(created: datetime) -> str:
     return f"{seconds}s"
 
 
+def _tune_gc() -> None:
+    """A long-running hub allocates many short-lived containers (rows, dicts, models): with
+    CPython's default young-generation threshold (700) the cyclic collector ran often enough to
+    take ~9% of the drain's CPU (perf). Start-up objects are frozen out of its way and the young
+    generation is collected every 50,000 allocations; reference counting still frees all
+    non-cyclic garbage at once (docs/order-to-cash.md, "Throughput")."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def serve(
     config: ConfigOption = None,
     executor_id: Annotated[str | None, typer.Option("--executor-id")] = None,
@@ -73,6 +85,7 @@ def serve(
     hub = build_hub(settings, executor_id=executor_id)
     app = build_app(settings, hub)
     hub.start()
+    _tune_gc()
     try:
         run_server(settings, app=app)
     finally:

@@ -7,18 +7,11 @@ import threading
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from slpay.config import Settings
 from slpay.errors import TransientError
 from slpay.store.inbox import InboxEvent
 from slpay.workflows.context import Deps
 from slpay.workflows.o2c import prefetch_details
-
-
-class _Details:
-    def __init__(self, txn: str) -> None:
-        self.txn = txn
-
-    def model_dump(self, **_: Any) -> dict[str, Any]:
-        return {"id": self.txn, "rootId": self.txn}
 
 
 class FakeTss:
@@ -29,17 +22,18 @@ class FakeTss:
         self.reads: list[str] = []
         self._lock = threading.Lock()
 
-    def get_transaction(self, txn: str) -> _Details:
+    def get_transaction_document(self, txn: str) -> dict[str, Any]:
         with self._lock:
             self.reads.append(txn)
         if txn in self.failing:
             raise TransientError("TSS unavailable", system="cybersource", operation="tss")
-        return _Details(txn)
+        return {"id": txn, "rootId": txn}
 
 
 class _Deps:
     def __init__(self, cs: FakeTss) -> None:
         self.cs = cs
+        self.settings = Settings()
 
 
 def _event(n: int, resource: str, event_type: str = "payments.captures.accept") -> InboxEvent:

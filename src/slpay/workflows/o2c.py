@@ -105,8 +105,7 @@ def _details(d: Deps, transaction_id: str, cache: dict[str, dict[str, Any]]) -> 
     # A sale's capture event and its authorization are the same transaction: one TSS call.
     if transaction_id in cache:
         return cache[transaction_id]
-    tx = d.cs.get_transaction(transaction_id)
-    data: dict[str, Any] = tx.model_dump(by_alias=True, exclude_none=True, mode="json")
+    data = d.cs.get_transaction_document(transaction_id)
     cache[transaction_id] = data
     return data
 
@@ -155,9 +154,7 @@ def _resource(event: InboxEvent) -> str:
     return event.resource_id
 
 
-def prefetch_details(
-    d: Deps, events: Sequence[InboxEvent], *, workers: int = 8
-) -> dict[str, dict[str, Any]]:
+def prefetch_details(d: Deps, events: Sequence[InboxEvent]) -> dict[str, dict[str, Any]]:
     """The TSS details of every event's resource, read concurrently (a micro-batch's
     enrichment is mostly waiting on Cybersource). A failed read is left out: planning that
     event reads it again and fails alone, with the connector's error."""
@@ -171,6 +168,7 @@ def prefetch_details(
         except Exception:  # reported when the event itself is planned
             return txn, None
 
+    workers = d.settings.workflows.tss_workers
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
         return {txn: data for txn, data in pool.map(read, wanted) if data is not None}
 

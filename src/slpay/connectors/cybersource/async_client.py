@@ -224,6 +224,10 @@ class AsyncCybersourceClient(AsyncSetupMethods):
     async def get_transaction(self, transaction_id: str) -> TransactionDetails:
         return await self.call(ops.get_transaction(transaction_id))
 
+    async def get_transaction_document(self, transaction_id: str) -> dict[str, Any]:
+        """Transaction details as the JSON document (nulls dropped), unvalidated."""
+        return await self.call(ops.get_transaction_document(transaction_id))
+
     async def search(
         self, query: str, *, limit: int = 20, offset: int = 0, sort: str | None = None
     ) -> SearchResponse:

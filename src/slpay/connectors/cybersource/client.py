@@ -231,6 +231,10 @@ class CybersourceClient(SetupMethods):
     def get_transaction(self, transaction_id: str) -> TransactionDetails:
         return self.call(ops.get_transaction(transaction_id))
 
+    def get_transaction_document(self, transaction_id: str) -> dict[str, Any]:
+        """Transaction details as the JSON document (nulls dropped), unvalidated."""
+        return self.call(ops.get_transaction_document(transaction_id))
+
     def search(
         self, query: str, *, limit: int = 20, offset: int = 0, sort: str | None = None
     ) -> SearchResponse:

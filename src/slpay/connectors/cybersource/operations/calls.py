@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -90,6 +91,23 @@ def iso_utc(value: datetime) -> str:
 
 def parse_model(model: type[M]) -> Callable[[bytes], M]:
     return model.model_validate_json
+
+
+def parse_document(content: bytes) -> dict[str, Any]:
+    """A JSON object with its null members dropped (what ``model_dump(exclude_none=True)``
+    of the typed model gives); anything else is unreadable (``ValueError``)."""
+    document = json.loads(content)
+    if not isinstance(document, dict):
+        raise ValueError("expected a JSON object")
+    return {k: _without_nulls(v) for k, v in document.items() if v is not None}
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value if v is not None]
+    return value
 
 
 def parse_none(_: bytes) -> None:
