@@ -257,21 +257,82 @@ def on_refund(d: Deps, event: InboxEvent, plan: Plan) -> list[SLDocument]:
             system="slpay",
             operation="refund",
         )
-    return record_money_back(d, plan, _money_back_of(d, _details(d, event.resource_id), "refund"))
+    payload = _details(d, event.resource_id)
+    if str(payload.get("status") or "").upper() == "VOIDED":
+        # Voided before slpay recorded it: no money went back, SL gets nothing.
+        plan.evidence.update(refund=event.resource_id, voided="before it was recorded")
+        return []
+    return record_money_back(d, plan, _money_back_of(d, payload, "refund"))
 
 
 def on_void(d: Deps, event: InboxEvent, plan: Plan) -> list[SLDocument]:
-    """A void: of a capture (same documents as a refund before invoicing), else nothing."""
+    """A void: of a capture (same documents as a refund before invoicing), of a refund SL
+    already holds (:func:`reverse_voided_refunds`), else nothing."""
     payload = _details(d, event.resource_id)
     root = str(payload.get("rootId") or "")
-    voided = [t for t in transactions_of(d, root) if t.kind == "capture" and t.status == "VOIDED"]
+    txns = transactions_of(d, root)
+    reversed_refunds = reverse_voided_refunds(d, plan, txns, event.resource_id)
+    voided = [t for t in txns if t.kind == "capture" and t.status == "VOIDED"]
     if not voided or voided[0].amount is None:
-        plan.evidence.update(void=event.resource_id, voided="not a capture")
-        return []
+        if not reversed_refunds:
+            plan.evidence.update(void=event.resource_id, voided="not a capture")
+        return reversed_refunds
     event_info = d.mapping.payment_from_cybersource(payload, "void")
     amount = event_info.amount or voided[0].amount
     mb = MoneyBack(event.resource_id, "void", amount, root, event_info.submitted_at)
     return record_money_back(d, plan, mb)
+
+
+def reverse_voided_refunds(d: Deps, plan: Plan, txns: list[Txn], void_id: str) -> list[SLDocument]:
+    """Refunds SL holds (a card-refund DM) that Cybersource has since voided: the card was
+    never refunded. Each gets a CM "Card refund voided" on the clearing account (Dr clearing,
+    Cr AR: the clearing account is right again) keyed ``<refund id>:refund-void``, and a
+    ``review`` task: the customer now holds that credit in SL, to refund again (flag a credit
+    memo) or to apply. Documents SL already holds are never rewritten (keyed writes)."""
+    docs: list[SLDocument] = []
+    acc = d.settings.sl.accounts
+    for t in txns:
+        if t.kind != "refund" or t.status != "VOIDED" or t.amount is None:
+            continue
+        dm = _known(d, t.id, "refund")
+        if dm is None or not dm.sl_cust_id:
+            continue  # never recorded in SL: nothing to reverse
+        memo = MemoInput(
+            key=f"{t.id}:refund-void",
+            doc_type="CM",
+            customer=CustomerRef(cust_id=dm.sl_cust_id),
+            amount=t.amount,
+            date=datetime.now(UTC),
+            line_acct=acc.clearing_acct,
+            line_sub=acc.clearing_sub,
+            cyber_id=t.id,
+            order_nbr=dm.sl_ord_nbr or "",
+            cust_ord_nbr=(dm.order_number or "")[:25],
+            description=f"Card refund voided {t.id}"[:30],
+        )
+        written = d.writer.write_memos([memo])
+        docs += written
+        plan.order_number = plan.order_number or dm.order_number or ""
+        plan.evidence.update(void=void_id, refund_voided=t.id)
+        with d.hub.begin() as conn:
+            tasks.open_task(
+                conn,
+                "review",
+                f"refund-void:{t.id}",
+                f"refund {t.id} of {t.amount} was voided in Cybersource: the card was not "
+                f"refunded. Customer {dm.sl_cust_id} holds that credit in SL (CM "
+                f"{written[0].ref_nbr if written else '?'} on clearing): refund it again by "
+                "flagging a credit memo, or apply it",
+                {
+                    "refund": t.id,
+                    "void": void_id,
+                    "order_number": dm.order_number,
+                    "amount": str(t.amount.amount),
+                    "currency": t.amount.currency,
+                    "dm": dm.sl_ref_nbr,
+                },
+            )
+    return docs
 
 
 HANDLERS: dict[str, Handler] = {REFUND_EVENT: on_refund, VOID_EVENT: on_void}
@@ -398,10 +459,10 @@ def money_back_summary(d: Deps) -> dict[str, int]:
     """DESIGN.md's demo keys for money going back (counts of hub cross-references)."""
     ops = {
         "refunds": ["refund"],
-        "credit_memos": ["refund-cm", "chargeback-lost"],
+        "credit_memos": ["refund-cm", "chargeback-lost", "refund-void"],
         "card_refund_debit_memos": ["refund", "void"],
         "reversals": ["reversal"],
-        "voids": ["void"],
+        "voids": ["void", "refund-void"],
         "chargebacks": ["chargeback"],
         "chargebacks_won": ["chargeback-won"],
     }

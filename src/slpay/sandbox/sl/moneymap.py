@@ -51,6 +51,11 @@ class RefundedAfterInvoice(Event):
     """CM on Refunds (Dr Refunds, Cr AR) + DM "card refund" (Dr AR, Cr clearing)."""
 
 
+class RefundVoided(Event):
+    """A refund SL recorded, voided in Cybersource: CM "card refund voided" on clearing.
+    Dr clearing, Cr AR (the customer keeps the credit)."""
+
+
 class Chargeback(Event):
     """A DM to the customer on clearing: Dr AR, Cr clearing."""
 
@@ -111,6 +116,7 @@ def entries(event: MoneyMapEvent, a: SLAccounts) -> list[tuple[tuple[str, str], 
             (ar, x),
             (clearing, -x),
         ],
+        RefundVoided: [(clearing, x), (ar, -x)],
         Chargeback: [(ar, x), (clearing, -x)],
         ChargebackWon: [(clearing, x), (ar, -x)],
         ChargebackLost: [((a.chargeback_loss_acct, a.chargeback_loss_sub), x), (ar, -x)],
