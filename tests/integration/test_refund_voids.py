@@ -7,6 +7,7 @@ refund voided before slpay recorded it writes nothing at all.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import test_o2c_flow
@@ -22,6 +23,7 @@ from test_refunds_flow import (
     sale_invoiced,
 )
 
+from slpay.reconcile.sl_side import load_sl_side
 from slpay.sandbox.sl.ledger import trial_balance
 from slpay.sandbox.sl.moneymap import (
     CapturedBeforeInvoice,
@@ -80,6 +82,11 @@ def test_a_refund_voided_after_sl_recorded_it_is_reversed_on_clearing_with_a_tas
             inbox.requeue(conn, e.id)
     settle_webhooks(env)
     assert len(card_memos(env, "CM", "Card refund voided")) == 1
+
+    # Reconciliation never expects the voided refund to settle (the pair nets to zero).
+    side = load_sl_side(env.sl, datetime.now(UTC).date(), lookback_days=3, ahead_days=1)
+    assert refund not in side.txn
+    assert sale in side.txn
 
     release(env)
     cycle(env)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, select
+from sqlalchemy import Engine, Select, and_, exists, or_, select
 
 from slpay.connectors.dynamics_sl import schema as sl
 from slpay.connectors.dynamics_sl.xref import slpay_xref
@@ -143,8 +143,12 @@ def load_sl_side(
 
 
 def _query(lo: datetime, hi: datetime) -> Select[Any]:
-    """Every AR document slpay wrote (``slpay_xref`` joined with its ARDoc) dated in [lo, hi)."""
+    """Every AR document slpay wrote (``slpay_xref`` joined with its ARDoc) dated in [lo, hi),
+    but a card-refund DM whose refund was voided (its ``…:refund-void`` CM reverses it: the
+    refund never settles, and the pair nets to zero on clearing)."""
     x, a = slpay_xref.c, sl.ARDoc.c
+    voids = slpay_xref.alias("voids")
+    reversed_refund = exists().where(voids.c.biz_key == x.biz_key + "-void")
     on = and_(
         a.CustId == x.cust_id, a.DocType == x.doc_type, a.RefNbr == x.ref_nbr,
         a.BatNbr == x.bat_nbr,
@@ -162,6 +166,7 @@ def _query(lo: datetime, hi: datetime) -> Select[Any]:
         )
         .select_from(slpay_xref.join(sl.ARDoc, on))
         .where(x.module == "AR", a.DocDate >= lo, a.DocDate < hi)
+        .where(or_(~x.biz_key.like("%:refund"), ~reversed_refund))
     )
 
 
