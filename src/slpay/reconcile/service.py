@@ -127,15 +127,14 @@ class Reconciler:
         nf = self._net_fundings(start, end)
         disputes = disputes_of(self._chargebacks(start, end))
         with self.hub.connect() as conn:
-            exclude = state.settled_elsewhere(conn, day, self.cfg.lookback_days)
-        side = load_sl_side(
-            self.writer.engine,
-            day,
-            lookback_days=self.cfg.lookback_days,
-            ahead_days=self.cfg.date_tolerance_days,
-            exclude=exclude,
-            on_rows=lambda n: self.progress("sl", n),
-        )
+            side = load_sl_side(
+                self.writer.engine,
+                day,
+                lookback_days=self.cfg.lookback_days,
+                ahead_days=self.cfg.date_tolerance_days,
+                settled_elsewhere=lambda keys: state.settled_elsewhere(conn, day, keys),
+                on_rows=lambda n: self.progress("sl", n),
+            )
         matcher = Matcher(side, self._rules(day))
         rows = 0
         for batch in read_report_batches(lines):

@@ -117,17 +117,18 @@ def load_sl_side(
     *,
     lookback_days: int,
     ahead_days: int,
-    exclude: Collection[str] = (),
+    settled_elsewhere: Callable[[Sequence[str]], Collection[str]] | None = None,
     on_rows: Callable[[int], None] | None = None,
     fetch: int = 50_000,
 ) -> SLSide:
-    """SL documents dated in [day − lookback, day + ahead] not settled on another day."""
+    """SL documents dated in [day − lookback, day + ahead] not settled on another day
+    (``settled_elsewhere`` answers that for each fetched block of keys)."""
     lo = datetime.combine(day - timedelta(days=lookback_days), datetime.min.time())
     hi = datetime.combine(day + timedelta(days=ahead_days + 1), datetime.min.time())
     side = SLSide()
     with engine.connect() as conn:
         side.base_currency = str(conn.execute(select(sl.GLSetup.c.BaseCuryId)).scalar()).rstrip()
-        loader = _Loader(side, exclude)
+        loader = _Loader(side, settled_elsewhere or (lambda _keys: ()))
         # SQLAlchemy compiles the query and binds the dates for the dialect; the rows are then
         # fetched from the DB-API cursor itself (``CursorResult.cursor``): plain tuples, without
         # SQLAlchemy's per-row result processing (a third of the time on a million rows).
@@ -173,8 +174,10 @@ def _query(lo: datetime, hi: datetime) -> Select[Any]:
 class _Loader:
     """Appends fetched rows to an :class:`SLSide` column by column (C loops where possible)."""
 
-    def __init__(self, side: SLSide, exclude: Collection[str]) -> None:
-        self.side, self.exclude = side, exclude
+    def __init__(
+        self, side: SLSide, settled_elsewhere: Callable[[Sequence[str]], Collection[str]]
+    ) -> None:
+        self.side, self.settled_elsewhere = side, settled_elsewhere
         self.currency: dict[str, str] = {}
         self.scale: dict[str, int] = {}
         self.base_scale = 10 ** exponent(side.base_currency)
@@ -184,9 +187,10 @@ class _Loader:
         keys, *rest = zip(*rows, strict=True)
         txns, _, ops = zip(*map(_split, keys), strict=True)
         cols: list[Sequence[Any]] = [txns, ops, *rest]
+        elsewhere = self.settled_elsewhere(keys)
         keep = [
             k for k, (key, op) in enumerate(zip(keys, ops, strict=True))
-            if op in CLEARING_SIGN and key not in self.exclude
+            if op in CLEARING_SIGN and key not in elsewhere
         ]  # fmt: skip
         if len(keep) != len(keys):  # other documents, or settled on another day: rare
             cols = [[c[k] for k in keep] for c in cols]

@@ -9,8 +9,8 @@ migrations like every other table).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
@@ -18,13 +18,24 @@ from sqlalchemy import Connection, delete, insert, select
 from slpay.store.schema import recon_days, recon_settled
 
 
-def settled_elsewhere(conn: Connection, day: date, lookback_days: int) -> set[str]:
-    """SL keys settled on other days of the look-back window (plus slack after ``day``)."""
-    lo = (day - timedelta(days=lookback_days + 31)).isoformat()
-    stmt = select(recon_settled.c.sl_key).where(
-        recon_settled.c.day >= lo, recon_settled.c.day != day.isoformat()
-    )
-    return set(conn.execute(stmt).scalars())
+def settled_elsewhere(
+    conn: Connection, day: date, keys: Sequence[str], chunk: int = 5_000
+) -> set[str]:
+    """Those of ``keys`` (SL documents about to be matched) that settled on another day.
+
+    Asked per fetched block of SL documents, by primary key, so that nothing proportional to
+    the earlier days' volume is ever held in memory (a million-document day after a
+    million-document day). Driver-level statements: a block is tens of thousands of keys.
+    """
+    found: set[str] = set()
+    d = day.isoformat()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for at in range(0, len(keys), chunk):
+        part = list(keys[at : at + chunk])
+        marks = ",".join([mark] * len(part))
+        sql = f"SELECT sl_key FROM recon_settled WHERE day <> {mark} AND sl_key IN ({marks})"  # noqa: S608 - placeholders only
+        found.update(k for (k,) in conn.exec_driver_sql(sql, (d, *part)).fetchall())
+    return found
 
 
 def record_settled(
