@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -161,7 +161,19 @@ class FileSource:
         return None
 
 
-def run_slpay(workdir: Path, rows: int) -> dict[str, Any]:
+def _earlier_days(hub: Any, rows: int, days: int) -> None:
+    """``days`` earlier settlement days of ``rows`` documents each in ``recon_settled`` (setup,
+    not timed): what a site settling ``rows`` a day has in its hub before today's run."""
+    from slpay.reconcile import state
+
+    for n in range(1, days + 1):
+        earlier = DAY - timedelta(days=n)
+        with hub.begin() as conn:
+            keys = (f"E{n}-{i:09d}:capture" for i in range(rows))
+            state.record_settled(conn, earlier, "USD", keys)
+
+
+def run_slpay(workdir: Path, rows: int, earlier_days: int = 0) -> dict[str, Any]:
     from slpay.config import HubSettings, ReconcileSettings, Settings, SLSettings
     from slpay.connectors.dynamics_sl.writer import SLWriter
     from slpay.logs import configure_logging
@@ -181,6 +193,7 @@ def run_slpay(workdir: Path, rows: int) -> dict[str, Any]:
     hub_path.unlink(missing_ok=True)
     hub = make_engine(hub_path)
     migrate(hub)
+    _earlier_days(hub, rows, earlier_days)
     settings = Settings(
         sl=SLSettings(db_url=sl_url),
         hub=HubSettings(db_url=f"sqlite:///{hub_path}"),
@@ -219,12 +232,18 @@ def main() -> None:
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "slpay-bench-reconcile"
     )
+    parser.add_argument(
+        "--earlier-days", type=int, default=0,
+        help="settle this many earlier days of --rows documents in the hub first (memory check)",
+    )  # fmt: skip
     parser.add_argument("--child", choices=["slpay", "polars"])
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.child:
-        run = run_slpay if args.child == "slpay" else run_polars
-        print(json.dumps(run(args.workdir, args.rows)))
+        if args.child == "slpay":
+            print(json.dumps(run_slpay(args.workdir, args.rows, args.earlier_days)))
+        else:
+            print(json.dumps(run_polars(args.workdir, args.rows)))
         return
     t0 = time.perf_counter()
     generate(args.workdir, args.rows)
@@ -248,6 +267,8 @@ def _child(args: argparse.Namespace, name: str) -> dict[str, Any]:
         str(args.rows),
         "--workdir",
         str(args.workdir),
+        "--earlier-days",
+        str(args.earlier_days),
         "--child",
         name,
     ]
