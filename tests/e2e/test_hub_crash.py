@@ -59,7 +59,11 @@ def _mid_run(hub: Engine, sl_engine: Engine, n: int) -> bool:
     return posted_payments(sl_engine) >= n // 5 and inbox_counts(hub)["claimed"] > 0
 
 
-def _crash_and_restart(tmp_path: Path, sl_engine: Engine, n: int, late: int) -> None:
+def _crash_and_restart(
+    tmp_path: Path, sl_engine: Engine, n: int, late: int, *, upgrade: bool = False
+) -> None:
+    """``upgrade``: the restart runs a new ``workflows.application_version``, which DBOS will
+    not recover the killed micro-batches into: slpay cancels them and hands their claims back."""
     port = free_port()
     hub_url = f"sqlite:///{tmp_path / 'hub.db'}"
     webhook_url = f"http://127.0.0.1:{port}/webhooks/cybersource"
@@ -83,6 +87,11 @@ def _crash_and_restart(tmp_path: Path, sl_engine: Engine, n: int, late: int) -> 
 
             # Sales made while the hub is dead: the sandbox keeps retrying their webhooks.
             payments |= create_sales(cs, _orders("LATE", late))
+            if upgrade:
+                serve.config = write_settings(
+                    tmp_path / "slpay-v2.yaml", cs_url=cs.base_url, sl_url=str(sl_engine.url),
+                    hub_url=hub_url, application_version="slpay-o2c-2",
+                )  # fmt: skip
             serve.start()
             set_processing(serve.url, paused=False)
             wait_for(lambda: undelivered_webhooks(cs) == 0, 120, "webhooks not acknowledged")
@@ -102,6 +111,14 @@ def test_kill_9_mid_run_then_restart_posts_every_order_exactly_once(
     tmp_path: Path, sl_engine: Engine
 ) -> None:
     _crash_and_restart(tmp_path, sl_engine, n=150, late=10)
+
+
+def test_kill_9_then_a_restart_on_a_new_version_posts_every_order_exactly_once(
+    tmp_path: Path, sl_engine: Engine
+) -> None:
+    # DBOS recovers PENDING workflows only into their own application version: after an
+    # upgrade, the killed micro-batches would hold their claims and the queue's slots forever.
+    _crash_and_restart(tmp_path, sl_engine, n=150, late=10, upgrade=True)
 
 
 def test_claims_of_a_workflow_cancelled_after_the_crash_are_given_back_and_posted_once(

@@ -143,6 +143,7 @@ class Hub:
         self._beat()
         self.recover_dead_peers()
         stale_after = timedelta(seconds=self.deps.settings.workflows.heartbeat_stale_s)
+        heartbeat.retire_old_versions(self.deps.hub, self.runtime, stale_after)
         heartbeat.release_orphaned_claims(self.deps.hub, self.runtime, stale_after)
 
     def recover_dead_peers(self) -> list[str]:

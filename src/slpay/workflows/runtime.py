@@ -214,6 +214,18 @@ class Runtime:
         )
         return len(rows)
 
+    def workflows_of_other_versions(self, keep: set[str]) -> list[str]:
+        """Unfinished (enqueued or pending) workflows whose application version is not in
+        ``keep``, every executor."""
+        rows = DBOS.list_workflows(
+            status=["ENQUEUED", "PENDING"], load_input=False, load_output=False
+        )
+        return sorted(str(r.workflow_id) for r in rows if (r.app_version or "") not in keep)
+
+    def cancel(self, workflow_ids: list[str]) -> None:
+        """Cancel workflows: DBOS will never run them again (here or anywhere)."""
+        DBOS.cancel_workflows(workflow_ids)
+
     def fork(self, workflow_id: str, start_step: int) -> str:
         """Re-run ``workflow_id`` from ``start_step`` (earlier steps' results reused)."""
         handle = DBOS.fork_workflow(workflow_id, start_step)
