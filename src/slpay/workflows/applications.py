@@ -21,14 +21,13 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from slpay.connectors.dynamics_sl.models import Application, CreditApplication, NotReleasedError
-from slpay.errors import SlpayError, TransientError
 from slpay.logs import get_logger
 from slpay.store import audit, tasks
 from slpay.store.schema import tasks as tasks_table
 from slpay.store.schema import xref as xref_table
 from slpay.store.xref import Xref, record_xref
 from slpay.workflows.context import Deps
-from slpay.workflows.refunds import apply_pending
+from slpay.workflows.refunds import apply_each, apply_pending
 from slpay.workflows.sl_state import document, invoices_of
 
 log = get_logger(__name__)
@@ -145,17 +144,7 @@ def apply_prepayments(d: Deps) -> dict[str, int]:
     Card-refund DMs waiting for the PP are applied first (see the module docstring)."""
     if apply_pending(d).get("unavailable"):
         return {"unavailable": 1}
-    counts: dict[str, int] = {}
-    for pp in pending_prepayments(d):
-        try:
-            result = apply_one(d, pp)
-        except TransientError:
-            return counts | {"unavailable": 1}
-        except SlpayError as exc:
-            log.warning("apply.refused", capture=pp.transaction_id, error=str(exc))
-            result = "refused"
-        counts[result] = counts.get(result, 0) + 1
-    return counts
+    return apply_each(pending_prepayments(d), lambda pp: apply_one(d, pp), "apply.refused")
 
 
 def open_waiting(d: Deps) -> int:

@@ -17,7 +17,7 @@ path looks that up first and writes nothing of its own for it. Applications wait
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -440,19 +440,27 @@ def apply_one(d: Deps, dm: Xref) -> str:
     return "applied"
 
 
-def apply_pending(d: Deps) -> dict[str, int]:
-    """One pass over card-refund and chargeback DMs not applied yet; counts per result."""
+def apply_each(
+    items: Iterable[Xref], apply: Callable[[Xref], str], refused_event: str
+) -> dict[str, int]:
+    """Apply each document in turn; counts per result. SL unavailable stops the pass
+    (``unavailable``: the next pass tries again); a refusal is logged and the rest go on."""
     counts: dict[str, int] = {}
-    for dm in _pending(d):
+    for item in items:
         try:
-            result = apply_one(d, dm)
+            result = apply(item)
         except TransientError:
             return counts | {"unavailable": 1}
         except SlpayError as exc:
-            log.warning("money_back.apply_refused", transaction=dm.transaction_id, error=str(exc))
+            log.warning(refused_event, transaction=item.transaction_id, error=str(exc))
             result = "refused"
         counts[result] = counts.get(result, 0) + 1
     return counts
+
+
+def apply_pending(d: Deps) -> dict[str, int]:
+    """One pass over card-refund and chargeback DMs not applied yet; counts per result."""
+    return apply_each(_pending(d), lambda dm: apply_one(d, dm), "money_back.apply_refused")
 
 
 def money_back_summary(d: Deps) -> dict[str, int]:
